@@ -1,0 +1,50 @@
+"""govkit: model governance audits — data quality, drift, fairness, explanations and performance.
+
+The public API. Importing govkit loads no heavy library: ``audit`` and ``render`` import what
+they need when called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckResult",
+    "GovkitError",
+    "Measurement",
+    "RunResult",
+    "Status",
+    "Verdict",
+    "__version__",
+    "audit",
+    "load_policy",
+    "render",
+]
+
+if TYPE_CHECKING:
+    from govkit.api import audit, render
+    from govkit.errors import GovkitError
+    from govkit.policy import load_policy
+    from govkit.results import CheckResult, Measurement, RunResult, Status, Verdict
+
+_LAZY = {
+    "audit": "govkit.api",
+    "render": "govkit.api",
+    "load_policy": "govkit.policy",
+    "GovkitError": "govkit.errors",
+    "CheckResult": "govkit.results",
+    "Measurement": "govkit.results",
+    "RunResult": "govkit.results",
+    "Status": "govkit.results",
+    "Verdict": "govkit.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'govkit' has no attribute {name!r}")

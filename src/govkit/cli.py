@@ -1,0 +1,199 @@
+"""The ``govkit`` command: parse options, call the library, print a short summary, map to an exit code.
+
+Heavy libraries are imported only inside the commands that need them, so ``govkit --help`` stays
+instant. Every error the user can fix is one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import warnings
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govkit import __version__
+from govkit.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_PASSED, EXIT_USAGE, GovkitError, PolicyError
+
+FORMAT_CHOICES = ("html", "json", "junit", "markdown")
+
+
+def _fail(message: str, code: int) -> None:
+    for line in message.splitlines() or [message]:
+        click.echo(f"govkit: error: {line}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Known problems -> one line each and exit 2; anything else -> exit 3 (traceback with GOVKIT_DEBUG=1)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PolicyError as error:
+            _fail("\n".join(error.problems), EXIT_USAGE)
+        except GovkitError as error:
+            _fail(str(error), error.exit_code)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:
+            if os.environ.get("GOVKIT_DEBUG"):
+                raise
+            _fail(
+                f"internal error: {type(error).__name__}: {error}; "
+                "rerun with GOVKIT_DEBUG=1 for a traceback and report it",
+                EXIT_INTERNAL,
+            )
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="govkit")
+def main() -> None:
+    """govkit: audit a model's data quality, drift, fairness, explanations and performance,
+    and write one governance report to sign off."""
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return parts or None
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Project config (default: ./govkit.yaml if present).")
+@click.option("--model", help="Model file: skops, or pickle/joblib with --trust-pickle.")
+@click.option("--data", help="Current data to audit (CSV or Parquet).")
+@click.option("--reference", help="Reference data to compare with (CSV or Parquet).")
+@click.option("--target", help="Column with the true outcome.")
+@click.option("--sensitive", multiple=True, help="Sensitive column(s), comma-separated or repeated.")
+@click.option("--policy", help="Bundled policy name or policy file (default: default).")
+@click.option("--out", help="Output folder (default: govkit-report). Existing files in it are kept.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Outputs to write (repeatable; default html and json).")
+@click.option("--prediction-column", help="Audit predictions in this column instead of a model.")
+@click.option("--probability-column", help="Positive-class probabilities, with --prediction-column.")
+@click.option("--positive-label", help="The favourable outcome, e.g. 1 or approved.")
+@click.option("--trust-type", "trust_types", multiple=True, help="A type to trust when loading a skops model (repeatable).")
+@click.option("--trust-pickle", is_flag=True, default=None, help="Allow loading a pickle/joblib model; it can run code.")
+@click.option("--model-sha256", help="Refuse the model file unless its sha256 matches.")
+@click.option("--seed", type=int, help="Seed for every sample taken (default 0).")
+@click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failures only (default) or on warnings too.")
+@click.option("--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones.")
+@handle_errors
+def audit(config_path: str | None, **options: Any) -> None:
+    """Run the policy's checks and write the report. Exit 0 passed, 1 blocked, 2 bad input, 3 internal error."""
+    from govkit.api import audit as run_audit
+    from govkit.api import render
+    from govkit.config import AuditConfig, find_config, load_config, resolve
+    from govkit.outputs import refuse_to_overwrite_inputs
+
+    if config_path is not None:
+        config, base = load_config(config_path)
+    elif (found := find_config()) is not None:
+        config, base = load_config(found)
+    else:
+        config, base = AuditConfig(), Path.cwd()
+
+    def pick(option: str, configured: Any, path: bool = False) -> Any:
+        given = options.get(option)
+        if given not in (None, ()):
+            return given
+        return resolve(base, configured) if path else configured
+
+    policy = pick("policy", None) or (
+        config.policy if _is_bundled(config.policy) else resolve(base, config.policy)
+    )
+    out = Path(pick("out", config.out, path=True))
+    formats = list(options["formats"] or config.formats)
+    data, reference, model = pick("data", config.data, True), pick("reference", config.reference, True), pick("model", config.model, True)
+    refuse_to_overwrite_inputs(
+        [out / _output_name(f) for f in formats],
+        [Path(p) for p in (data, reference, model) if p],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_audit(
+            model=model,
+            data=data,
+            reference=reference,
+            target=pick("target", config.target),
+            sensitive=_split(options["sensitive"]) or config.sensitive,
+            policy=policy,
+            features=config.features,
+            prediction_column=pick("prediction_column", config.prediction_column),
+            probability_column=pick("probability_column", config.probability_column),
+            positive_label=pick("positive_label", config.positive_label),
+            seed=pick("seed", config.seed),
+            fail_on=pick("fail_on", config.fail_on),
+            trusted_types=list(options["trust_types"]) + config.trusted_types,
+            trust_pickle=bool(pick("trust_pickle", config.trust_pickle)),
+            model_sha256=pick("model_sha256", config.model_sha256),
+            model_card=config.model_card.model_dump(),
+            command="govkit " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        )
+        written = render(result, out, formats=formats, templates=options.get("templates"))
+    _print_summary(result, written)
+    sys.exit(EXIT_PASSED if result.passed else EXIT_FAILED)
+
+
+def _is_bundled(name: str) -> bool:
+    from govkit.resources import bundled_policies
+
+    return name in bundled_policies()
+
+
+def _output_name(fmt: str) -> str:
+    from govkit.api import OUTPUT_FILES
+
+    return OUTPUT_FILES[fmt]
+
+
+def _print_summary(result: Any, written: dict[str, Path]) -> None:
+    from govkit.report.text import STATUS_TEXT, VERDICT_TEXT, finding
+
+    label, explanation = VERDICT_TEXT[result.verdict]
+    counts = result.counts
+    click.echo(f"Verdict: {label}. {explanation}")
+    click.echo("  " + ", ".join(f"{counts[s.value]} {STATUS_TEXT[s].lower()}" for s in STATUS_TEXT))
+    for check in result.blocking:
+        click.echo(f"  blocking: {finding(check)}")
+    for name, path in written.items():
+        click.echo(f"  {name}: {path}")
+
+
+@main.command("render")
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("--out", help="Output folder (default: the folder of RESULTS).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Outputs to write (default: html, junit, markdown).")
+@click.option("--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones.")
+@handle_errors
+def render_command(results: str, out: str | None, formats: tuple[str, ...], templates: str | None) -> None:
+    """Rebuild the report and other outputs from a results.json, without re-running any check."""
+    from pydantic import ValidationError
+
+    from govkit.api import render
+    from govkit.errors import InputError
+    from govkit.results import RunResult
+
+    path = Path(results)
+    if not path.is_file():
+        raise InputError(f"{path}: results file not found; give the results.json an audit wrote")
+    try:
+        result = RunResult.read(path)
+    except (ValueError, ValidationError) as error:
+        first = str(error).splitlines()[0]
+        raise InputError(f"{path}: not a govkit results file ({first})") from None
+    chosen = [f for f in (formats or ("html", "junit", "markdown")) if f != "json" or Path(out or path.parent) != path.parent]
+    written = render(result, Path(out) if out else path.parent, formats=chosen, templates=templates)
+    for name, target in written.items():
+        click.echo(f"{name}: {target}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

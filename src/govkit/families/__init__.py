@@ -1,0 +1,1 @@
+"""Built-in check families: each module measures, the policy judges."""

@@ -1,0 +1,337 @@
+"""Policies as code: the schema of ``checks/*.yaml``, loading with ``extends``, and located errors.
+
+A policy says which checks run, with which parameters, and which thresholds judge them. Every
+problem in a policy is reported at once, each as ``file: location: problem (fix)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from govkit.errors import PolicyError
+from govkit.registry import builtin_check_ids, find_check
+from govkit.resources import bundled_policies
+from govkit.results import Threshold
+
+POLICY_VERSION = 1
+
+
+class StrictThreshold(Threshold):
+    """A threshold as written in a policy: exactly one bound."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StrictThreshold:
+        given = [name for name in ("gt", "ge", "lt", "le") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of gt, ge, lt, le")
+        return self
+
+
+class ModelCard(BaseModel):
+    """The narrative a PM signs next to the numbers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_name: str | None = None
+    owner: str | None = None
+    intended_use: str | None = None
+    out_of_scope_use: str | None = None
+    limitations: str | None = None
+    training_data: str | None = None
+    evaluation_data: str | None = None
+    ethical_considerations: str | None = None
+    contacts: list[str] = Field(default_factory=list)
+
+
+class CheckSpec(BaseModel):
+    """One entry of a policy's ``checks`` list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    enabled: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+    warn_if: StrictThreshold | None = None
+    fail_if: StrictThreshold | None = None
+    severity: Literal["blocking", "advisory"] = "blocking"
+    required: bool = False
+    refs: list[str] = Field(default_factory=list)
+    doc: str | None = None
+
+
+class PolicyFile(BaseModel):
+    """A policy file exactly as written, before ``extends`` is resolved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    name: str
+    description: str = ""
+    extends: str | None = None
+    model_card: ModelCard = Field(default_factory=ModelCard)
+    checks: list[CheckSpec] = Field(default_factory=list)
+
+
+@dataclass
+class ResolvedCheck:
+    """A check ready to run: its spec after inheritance and its validated parameters."""
+
+    spec: CheckSpec
+    params: BaseModel
+    source: str  # "lending.yaml: checks[2]" -- where it was last defined
+
+
+@dataclass
+class Policy:
+    """A policy with its ``extends`` chain merged."""
+
+    name: str
+    description: str
+    model_card: ModelCard
+    checks: list[ResolvedCheck]
+    files: list[Path] = field(default_factory=list)  # child first, then its parents
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.files:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "files": [str(path) for path in self.files],
+            "extends": [path.stem for path in self.files[1:]],
+            "sha256": self.sha256,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Error messages
+
+
+def format_location(loc: tuple[Any, ...]) -> str:
+    """``('checks', 2, 'fail_if')`` -> ``checks[2].fail_if``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The allowed keys at ``loc`` of ``model``, for did-you-mean hints on unknown keys."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field_info = current.model_fields.get(part)
+        if field_info is None:
+            return []
+        annotation = field_info.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return list(current.model_fields) if current is not None else []
+
+
+def validation_messages(
+    error: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()
+) -> list[str]:
+    """Turn a pydantic error into ``location: problem (fix)`` lines."""
+    lines: list[str] = []
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            allowed = _model_fields(model, loc[:-1])
+            hint = _did_you_mean(str(key), allowed) or (f" (allowed: {', '.join(allowed)})" if allowed else "")
+            lines.append(f"{format_location(prefix + loc)}: unknown key '{key}'{hint}")
+        elif kind == "missing":
+            lines.append(f"{format_location(prefix + loc)}: required key is missing")
+        elif kind == "literal_error":
+            expected = item.get("ctx", {}).get("expected", "")
+            lines.append(
+                f"{format_location(prefix + loc)}: {item['input']!r} is not allowed (use {expected})"
+            )
+        elif kind == "value_error":
+            message = str(item.get("ctx", {}).get("error", item["msg"]))
+            lines.append(f"{format_location(prefix + loc)}: {message}")
+        else:
+            lines.append(f"{format_location(prefix + loc)}: {item['msg'].lower()}")
+    return lines
+
+
+def read_yaml(path: Path, label: str) -> Any:
+    """Parse YAML; a syntax error becomes ``label: line L, column C: problem``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise PolicyError([f"{label}: file not found"]) from None
+    except UnicodeDecodeError:
+        raise PolicyError([f"{label}: not a UTF-8 text file"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise PolicyError([f"{label}: {where}{problem} (fix the YAML syntax)"]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def resolve_policy_path(reference: str | Path, relative_to: Path | None = None) -> Path:
+    """A bundled policy name (``lending``) or a path to a YAML file."""
+    text = str(reference)
+    bundled = bundled_policies()
+    if text in bundled:
+        return bundled[text]
+    path = Path(text)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    if path.is_file():
+        return path
+    names = ", ".join(bundled)
+    raise PolicyError(
+        [f"policy '{text}' not found: give a bundled policy ({names}) or the path to a policy file"]
+    )
+
+
+def _parse_file(path: Path) -> tuple[PolicyFile | None, list[str]]:
+    """Parse and validate one policy file on its own; return every problem found."""
+    label = path.name
+    data = read_yaml(path, label)
+    if not isinstance(data, dict):
+        return None, [f"{label}: a policy is a mapping with version, name and checks"]
+    try:
+        parsed = PolicyFile.model_validate(data)
+    except ValidationError as error:
+        return None, [f"{label}: {line}" for line in validation_messages(error, PolicyFile)]
+    problems = [f"{label}: {line}" for line in _check_entries(parsed)]
+    return parsed, problems
+
+
+def _check_entries(policy: PolicyFile) -> list[str]:
+    """Problems the schema alone cannot see: unknown ids, duplicates, bad params."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    known = builtin_check_ids()
+    for index, spec in enumerate(policy.checks):
+        where = f"checks[{index}]"
+        if spec.id in seen:
+            problems.append(
+                f"{where}.id: check '{spec.id}' is listed twice (first at checks[{seen[spec.id]}]); "
+                "keep one entry"
+            )
+            continue
+        seen[spec.id] = index
+        found = find_check(spec.id)
+        if found is None:
+            problems.append(f"{where}.id: unknown check '{spec.id}'{_did_you_mean(spec.id, known)}")
+            continue
+        _, definition = found
+        try:
+            definition.params.model_validate(spec.params)
+        except ValidationError as error:
+            problems += validation_messages(error, definition.params, prefix=(where, "params"))
+        if spec.warn_if and spec.fail_if and spec.warn_if.operator()[0][0] != spec.fail_if.operator()[0][0]:
+            problems.append(
+                f"{where}: warn_if and fail_if point in opposite directions; use gt/ge for both or lt/le for both"
+            )
+    return problems
+
+
+def _merge(parent: CheckSpec, child: CheckSpec) -> CheckSpec:
+    """A child entry overrides only the keys it writes; params merge key by key."""
+    merged = parent.model_dump()
+    for key in child.model_fields_set:
+        if key == "params":
+            merged["params"] = {**parent.params, **child.params}
+        else:
+            merged[key] = getattr(child, key)
+    return CheckSpec.model_validate(merged)
+
+
+def load_policy(reference: str | Path, relative_to: Path | None = None) -> Policy:
+    """Load a policy and everything it extends; raise ``PolicyError`` listing every problem."""
+    path = resolve_policy_path(reference, relative_to)
+    chain: list[tuple[Path, PolicyFile]] = []
+    problems: list[str] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            problems.append(f"{current.name}: extends: '{chain[-1][1].extends}' makes a cycle; remove it")
+            break
+        seen.add(resolved)
+        parsed, found = _parse_file(current)
+        problems += found
+        if parsed is None:
+            break
+        chain.append((current, parsed))
+        if parsed.extends is None:
+            current = None
+        else:
+            try:
+                current = resolve_policy_path(parsed.extends, relative_to=current.parent)
+            except PolicyError as error:
+                problems.append(f"{current.name}: extends: {error.problems[0]}")
+                break
+    if problems:
+        raise PolicyError(problems)
+
+    # Merge from the root ancestor down to the file asked for.
+    specs: dict[str, tuple[CheckSpec, str]] = {}
+    card: dict[str, Any] = {}
+    for file_path, parsed in reversed(chain):
+        card.update({k: v for k, v in parsed.model_card.model_dump().items() if v not in (None, [])})
+        for index, spec in enumerate(parsed.checks):
+            location = f"{file_path.name}: checks[{index}]"
+            if spec.id in specs:
+                specs[spec.id] = (_merge(specs[spec.id][0], spec), location)
+            else:
+                specs[spec.id] = (spec, location)
+
+    resolved_checks: list[ResolvedCheck] = []
+    for spec, location in specs.values():
+        if not spec.enabled:
+            continue
+        found = find_check(spec.id)
+        assert found is not None  # every id was validated above
+        try:
+            params = found[1].params.model_validate(spec.params)
+        except ValidationError as error:
+            problems += [f"{location}.params: {line}" for line in validation_messages(error, found[1].params)]
+            continue
+        resolved_checks.append(ResolvedCheck(spec=spec, params=params, source=location))
+    if problems:
+        raise PolicyError(problems)
+
+    top = chain[0][1]
+    return Policy(
+        name=top.name,
+        description=top.description,
+        model_card=ModelCard.model_validate(card),
+        checks=resolved_checks,
+        files=[file_path for file_path, _ in chain],
+    )

@@ -1,0 +1,122 @@
+"""The family interface and the table of families govkit knows.
+
+A family is a module with ``NAME``, ``CHECKS`` (check name -> ``CheckDef``) and
+``run(name, params, ctx) -> Measurement``. Importing a family module must stay cheap: the
+engine it wraps (great-expectations, evidently, ...) is imported inside ``run``.
+
+Third-party families register under the ``govkit.families`` entry-point group and are loaded only
+when a policy names them; nothing registers itself as a side effect of an import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from govkit.context import AuditContext
+    from govkit.results import Measurement
+
+ENTRY_POINT_GROUP = "govkit.families"
+
+# Inputs a check may declare it needs; the runner skips a check whose inputs are absent.
+INPUTS = frozenset(
+    {"current", "reference", "target", "prediction", "probability", "sensitive", "model", "classifier"}
+)
+
+BUILTIN_FAMILIES: dict[str, str] = {
+    "quality": "govkit.families.quality",
+    "drift": "govkit.families.drift",
+    "fairness": "govkit.families.fairness",
+    "explain": "govkit.families.explain",
+    "performance": "govkit.families.performance",
+}
+
+
+class NoParams(BaseModel):
+    """For checks that take no parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    """How a check is declared: its parameters, what it needs, and what it means."""
+
+    title: str
+    doc: str
+    requires: frozenset[str]
+    params: type[BaseModel] = NoParams
+    unit: str = ""  # "share", "ratio", "count", ... helps the report format the value
+    higher_is_better: bool | None = None
+    tags: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        unknown = set(self.requires) - INPUTS
+        if unknown:
+            raise ValueError(f"unknown inputs {sorted(unknown)}; use {sorted(INPUTS)}")
+
+
+class Family(Protocol):
+    NAME: str
+    TITLE: str
+    CHECKS: dict[str, CheckDef]
+
+    def run(self, name: str, params: Any, ctx: AuditContext) -> Measurement: ...
+
+
+class UnknownFamily(LookupError):
+    pass
+
+
+def _entry_point_modules() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def family_names() -> list[str]:
+    """Built-in families first, then installed third-party ones (names only; nothing is imported)."""
+    extra = sorted(set(_entry_point_modules()) - set(BUILTIN_FAMILIES))
+    return [*BUILTIN_FAMILIES, *extra]
+
+
+def load_family(name: str) -> ModuleType:
+    """Import one family by name: built-in, or from the ``govkit.families`` entry points."""
+    if name in BUILTIN_FAMILIES:
+        return importlib.import_module(BUILTIN_FAMILIES[name])
+    entry = _entry_point_modules().get(name)
+    if entry is None:
+        raise UnknownFamily(name)
+    module = entry.load()
+    for attribute in ("NAME", "CHECKS", "run"):
+        if not hasattr(module, attribute):
+            raise UnknownFamily(f"{name} (entry point {entry.value} has no {attribute})")
+    return module
+
+
+def split_check_id(check_id: str) -> tuple[str, str]:
+    family, _, name = check_id.partition(".")
+    return family, name
+
+
+def find_check(check_id: str) -> tuple[ModuleType, CheckDef] | None:
+    """The family module and definition for ``family.name``, or None when there is no such check."""
+    family_name, name = split_check_id(check_id)
+    try:
+        family = load_family(family_name)
+    except UnknownFamily:
+        return None
+    definition = family.CHECKS.get(name)
+    return (family, definition) if definition is not None else None
+
+
+def builtin_check_ids() -> list[str]:
+    ids: list[str] = []
+    for family_name in BUILTIN_FAMILIES:
+        family = load_family(family_name)
+        ids += [f"{family_name}.{name}" for name in family.CHECKS]
+    return ids

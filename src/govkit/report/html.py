@@ -1,0 +1,37 @@
+"""The HTML governance report: one self-contained, offline file rendered with Jinja2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from govkit.errors import InputError
+from govkit.resources import templates_dir
+from govkit.results import RunResult
+
+TEMPLATE = "report.html.j2"
+
+
+def environment(templates: str | Path | None = None):  # noqa: ANN201 - jinja2 is imported lazily
+    """Autoescaping, strict Jinja2 environment over the user's templates, then the bundled ones."""
+    import jinja2
+
+    folders = [str(templates_dir())]
+    if templates is not None:
+        folder = Path(templates)
+        if not folder.is_dir():
+            raise InputError(f"{folder}: templates folder not found; fix --templates")
+        folders.insert(0, str(folder))
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,  # everything from data is escaped; nothing is ever marked safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(result: RunResult, templates: str | Path | None = None) -> str:
+    from govkit.report.view import build_view
+
+    return environment(templates).get_template(TEMPLATE).render(view=build_view(result))

@@ -1,0 +1,235 @@
+"""The one result model: what every check found, and the audit's verdict.
+
+``results.json``, the HTML report, JUnit XML, the Markdown summary and the exit code are all
+pure functions of a ``RunResult``. Nothing in here knows how it will be presented.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class Status(StrEnum):
+    """How one check ended."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"  # ran, but the data cannot support a verdict (e.g. tiny groups)
+    SKIP = "skip"  # an input the check needs was not given
+    ERROR = "error"  # the check raised; the rest of the audit ran on
+
+
+class Verdict(StrEnum):
+    """The audit as a whole, as a PM reads it."""
+
+    PASS = "pass"
+    PASS_WITH_WARNINGS = "pass_with_warnings"
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"
+
+
+class Threshold(BaseModel):
+    """A bound on a measured value: exactly one of gt, ge, lt, le is set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+
+    def operator(self) -> tuple[str, float]:
+        for name in ("gt", "ge", "lt", "le"):
+            bound = getattr(self, name)
+            if bound is not None:
+                return name, float(bound)
+        raise ValueError("a threshold needs one of gt, ge, lt, le")
+
+    def is_met_by(self, value: float) -> bool:
+        """True when ``value`` lies in the region this threshold describes."""
+        op, bound = self.operator()
+        return {
+            "gt": value > bound,
+            "ge": value >= bound,
+            "lt": value < bound,
+            "le": value <= bound,
+        }[op]
+
+    def describe(self) -> str:
+        op, bound = self.operator()
+        symbol = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}[op]
+        return f"{symbol} {bound:g}"
+
+
+class Measurement(BaseModel):
+    """What a family measured for one check: a number and the evidence behind it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | None = None
+    interval: tuple[float, float] | None = None
+    sample_size: int | None = None
+    method: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    # A family may declare its own verdict-free status for data it cannot judge (inconclusive);
+    # thresholds still decide pass/warn/fail.
+    inconclusive_reason: str | None = None
+    summary: str = ""
+
+
+class CheckResult(BaseModel):
+    """One check of the policy, judged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    family: str
+    title: str
+    status: Status
+    message: str
+    severity: Literal["blocking", "advisory"] = "blocking"
+    required: bool = False
+    measurement: Measurement = Field(default_factory=Measurement)
+    warn_if: Threshold | None = None
+    fail_if: Threshold | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    refs: list[str] = Field(default_factory=list)
+    doc: str = ""
+    duration_seconds: float = 0.0
+
+    @property
+    def blocks(self) -> bool:
+        """True when this result stops a deployment on its own."""
+        if self.severity != "blocking":
+            return False
+        if self.status in (Status.FAIL, Status.ERROR):
+            return True
+        return self.required and self.status in (Status.SKIP, Status.INCONCLUSIVE)
+
+
+class Provenance(BaseModel):
+    """Exactly what was audited, with what, and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    started_at: str
+    finished_at: str
+    duration_seconds: float
+    seed: int
+    govkit_version: str
+    python_version: str
+    platform: str
+    library_versions: dict[str, str]
+    files: dict[str, dict[str, str]] = Field(default_factory=dict)  # role -> {path, sha256}
+    git_commit: str | None = None
+    sampling: list[dict[str, Any]] = Field(default_factory=list)
+    command: str | None = None
+
+
+class AuditInputs(BaseModel):
+    """The shape of what was audited: columns, rows, task; never the rows themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str | None
+    sensitive: list[str]
+    features: list[str]
+    positive_label: str | None
+    task: Literal["binary", "multiclass", "regression", "unknown"]
+    current_rows: int
+    reference_rows: int
+    model_type: str | None
+    prediction_source: Literal["model", "column"]
+    prediction_column: str | None = None
+    probability_column: str | None = None
+
+
+class RunResult(BaseModel):
+    """The whole audit. Serialises to ``results.json`` and back without loss."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    policy: dict[str, Any]
+    model_card: dict[str, Any] = Field(default_factory=dict)
+    inputs: AuditInputs
+    provenance: Provenance
+    checks: list[CheckResult]
+    fail_on: Literal["fail", "warn"] = "fail"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for check in self.checks:
+            counts[check.status.value] += 1
+        return counts
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        """The checks that stop deployment, under this run's ``fail_on`` setting."""
+        found = [c for c in self.checks if c.blocks]
+        if self.fail_on == "warn":
+            found += [c for c in self.checks if c.severity == "blocking" and c.status == Status.WARN]
+        return found
+
+    @property
+    def verdict(self) -> Verdict:
+        blocking = self.blocking
+        if any(c.status in (Status.FAIL, Status.WARN) for c in blocking):
+            return Verdict.FAIL
+        if blocking:
+            return Verdict.INCOMPLETE
+        if any(c.status != Status.PASS for c in self.checks):
+            return Verdict.PASS_WITH_WARNINGS
+        return Verdict.PASS
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing blocks deployment."""
+        return not self.blocking
+
+    def check(self, check_id: str) -> CheckResult:
+        for result in self.checks:
+            if result.id == check_id:
+                return result
+        raise KeyError(check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["verdict"] = self.verdict.value
+        data["counts"] = self.counts
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> RunResult:
+        data = json.loads(text)
+        # verdict and counts are derived; they are written for readers, not read back.
+        data.pop("verdict", None)
+        data.pop("counts", None)
+        return cls.model_validate(data)
+
+    @classmethod
+    def read(cls, path: str | Path) -> RunResult:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def write_json(self, path: str | Path) -> Path:
+        from govkit.outputs import write_text_atomic
+
+        return write_text_atomic(Path(path), self.to_json())
+
+    def write_html(self, path: str | Path, templates: str | Path | None = None) -> Path:
+        from govkit.outputs import write_text_atomic
+        from govkit.report.html import render_html
+
+        return write_text_atomic(Path(path), render_html(self, templates=templates))

@@ -1,0 +1,109 @@
+"""Run a policy over an AuditContext: each family measures, the policy's thresholds judge.
+
+A check whose declared inputs are missing is skipped with the reason; an exception inside a check
+is an ``error`` for that check alone; a value is judged by ``fail_if`` first, then ``warn_if``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+from govkit.errors import GovkitError
+from govkit.registry import find_check, split_check_id
+from govkit.results import CheckResult, Measurement, Status, Threshold
+
+if TYPE_CHECKING:
+    from govkit.context import AuditContext
+    from govkit.policy import Policy, ResolvedCheck
+
+INPUT_HINTS = {
+    "reference": "give --reference",
+    "target": "give --target",
+    "sensitive": "give --sensitive",
+    "model": "give --model",
+    "prediction": "give --model or --prediction-column",
+    "probability": "give a model with predict_proba or --probability-column",
+    "classifier": "needs a classification model",
+}
+
+
+def judge(
+    measurement: Measurement, warn_if: Threshold | None, fail_if: Threshold | None
+) -> tuple[Status, str]:
+    """The status a measurement earns under the thresholds, and why."""
+    value = measurement.value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if measurement.inconclusive_reason:
+            return Status.INCONCLUSIVE, measurement.inconclusive_reason
+        return Status.ERROR, "the check produced no value"
+    # Evidence that already fails on adequately sized data is a failure even if some of the
+    # data could not be judged; otherwise unjudgeable data can never produce a pass.
+    if fail_if is not None and fail_if.is_met_by(value):
+        return Status.FAIL, f"fails the policy: value {value:.4g} is {fail_if.describe()}"
+    if measurement.inconclusive_reason:
+        return Status.INCONCLUSIVE, measurement.inconclusive_reason
+    if warn_if is not None and warn_if.is_met_by(value):
+        return Status.WARN, f"warning: value {value:.4g} is {warn_if.describe()}"
+    if fail_if is None and warn_if is None:
+        return Status.PASS, f"measured {value:.4g} (no threshold set: recorded for information)"
+    return Status.PASS, f"within the policy: value {value:.4g}"
+
+
+def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
+    spec = check.spec
+    family_name, name = split_check_id(spec.id)
+    found = find_check(spec.id)
+    assert found is not None, spec.id  # the policy loader validated every id
+    family, definition = found
+    base = {
+        "id": spec.id,
+        "family": family_name,
+        "title": definition.title,
+        "severity": spec.severity,
+        "required": spec.required,
+        "warn_if": spec.warn_if,
+        "fail_if": spec.fail_if,
+        "params": check.params.model_dump(mode="json"),
+        "refs": spec.refs,
+        "doc": spec.doc or definition.doc,
+    }
+    missing = sorted(definition.requires - ctx.available)
+    if missing:
+        hints = "; ".join(INPUT_HINTS.get(m, m) for m in missing if m in INPUT_HINTS)
+        reason = f"skipped: needs {', '.join(missing)}" + (f" ({hints})" if hints else "")
+        return CheckResult(status=Status.SKIP, message=reason, **base)
+
+    started = time.perf_counter()
+    try:
+        measurement = family.run(name, check.params, ctx)
+    except GovkitError as error:
+        return CheckResult(
+            status=Status.ERROR, message=f"could not run: {error}", duration_seconds=time.perf_counter() - started, **base
+        )
+    except Exception as error:  # one broken check must not stop the audit
+        return CheckResult(
+            status=Status.ERROR,
+            message=f"could not run: {type(error).__name__}: {_first_line(error)}",
+            duration_seconds=time.perf_counter() - started,
+            **base,
+        )
+    status, message = judge(measurement, spec.warn_if, spec.fail_if)
+    return CheckResult(
+        status=status,
+        message=message,
+        measurement=measurement,
+        duration_seconds=time.perf_counter() - started,
+        **base,
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def run_policy(policy: Policy, ctx: AuditContext) -> list[CheckResult]:
+    """Every enabled check of the policy, in the policy's order."""
+    return [run_check(check, ctx) for check in policy.checks]

@@ -216,48 +216,83 @@ def resolve_policy_path(reference: str | Path, relative_to: Path | None = None) 
     )
 
 
+class PolicyHeader(BaseModel):
+    """Everything in a policy file but its checks, validated on its own so that a mistake
+    at the top does not hide the mistakes in the checks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    name: str
+    description: str = ""
+    extends: str | None = None
+    model_card: ModelCard = Field(default_factory=ModelCard)
+    checks: Any = None
+
+
 def _parse_file(path: Path) -> tuple[PolicyFile | None, list[str]]:
-    """Parse and validate one policy file on its own; return every problem found."""
+    """Parse and validate one policy file on its own; return every problem found, in file order."""
     label = path.name
     data = read_yaml(path, label)
     if not isinstance(data, dict):
         return None, [f"{label}: a policy is a mapping with version, name and checks"]
-    try:
-        parsed = PolicyFile.model_validate(data)
-    except ValidationError as error:
-        return None, [f"{label}: {line}" for line in validation_messages(error, PolicyFile)]
-    problems = [f"{label}: {line}" for line in _check_entries(parsed)]
-    return parsed, problems
-
-
-def _check_entries(policy: PolicyFile) -> list[str]:
-    """Problems the schema alone cannot see: unknown ids, duplicates, bad params."""
     problems: list[str] = []
+    header: PolicyHeader | None = None
+    try:
+        header = PolicyHeader.model_validate(data)
+    except ValidationError as error:
+        problems += validation_messages(error, PolicyFile)
+    raw_checks = data.get("checks") or []
+    if not isinstance(raw_checks, list):
+        problems.append("checks: must be a list of checks, each with an id")
+        raw_checks = []
+    specs: list[CheckSpec] = []
     seen: dict[str, int] = {}
     known = builtin_check_ids()
-    for index, spec in enumerate(policy.checks):
+    for index, raw in enumerate(raw_checks):
         where = f"checks[{index}]"
-        if spec.id in seen:
-            problems.append(
-                f"{where}.id: check '{spec.id}' is listed twice (first at checks[{seen[spec.id]}]); "
-                "keep one entry"
-            )
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: each check is a mapping with at least an id")
             continue
-        seen[spec.id] = index
-        found = find_check(spec.id)
-        if found is None:
-            problems.append(f"{where}.id: unknown check '{spec.id}'{_did_you_mean(spec.id, known)}")
-            continue
-        _, definition = found
+        spec: CheckSpec | None = None
         try:
-            definition.params.model_validate(spec.params)
+            spec = CheckSpec.model_validate(raw)
+            specs.append(spec)
         except ValidationError as error:
-            problems += validation_messages(error, definition.params, prefix=(where, "params"))
-        if spec.warn_if and spec.fail_if and spec.warn_if.operator()[0][0] != spec.fail_if.operator()[0][0]:
-            problems.append(
-                f"{where}: warn_if and fail_if point in opposite directions; use gt/ge for both or lt/le for both"
-            )
-    return problems
+            problems += validation_messages(error, CheckSpec, prefix=(where,))
+        check_id, params = raw.get("id"), raw.get("params") or {}
+        if isinstance(check_id, str):
+            problems += _check_entry(where, check_id, params if isinstance(params, dict) else {}, seen, known, index)
+        if spec is not None:
+            problems += _threshold_directions(where, spec)
+    if problems or header is None:
+        return None, [f"{label}: {line}" for line in problems]
+    parsed = PolicyFile.model_validate({**header.model_dump(exclude={"checks"}), "checks": []})
+    parsed.checks = specs
+    return parsed, []
+
+
+def _check_entry(
+    where: str, check_id: str, params: dict[str, Any], seen: dict[str, int], known: list[str], index: int
+) -> list[str]:
+    """Problems the schema alone cannot see: unknown ids, duplicates, parameters."""
+    if check_id in seen:
+        return [f"{where}.id: check '{check_id}' is listed twice (first at checks[{seen[check_id]}]); keep one entry"]
+    seen[check_id] = index
+    found = find_check(check_id)
+    if found is None:
+        return [f"{where}.id: unknown check '{check_id}'{_did_you_mean(check_id, known)}"]
+    try:
+        found[1].params.model_validate(params)
+    except ValidationError as error:
+        return validation_messages(error, found[1].params, prefix=(where, "params"))
+    return []
+
+
+def _threshold_directions(where: str, spec: CheckSpec) -> list[str]:
+    if spec.warn_if and spec.fail_if and spec.warn_if.operator()[0][0] != spec.fail_if.operator()[0][0]:
+        return [f"{where}: warn_if and fail_if point in opposite directions; use gt/ge for both or lt/le for both"]
+    return []
 
 
 def _merge(parent: CheckSpec, child: CheckSpec) -> CheckSpec:
@@ -281,7 +316,7 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
     while current is not None:
         resolved = current.resolve()
         if resolved in seen:
-            problems.append(f"{current.name}: extends: '{chain[-1][1].extends}' makes a cycle; remove it")
+            problems.append(f"{chain[-1][0].name}: extends: '{chain[-1][1].extends}' makes a cycle; remove it")
             break
         seen.add(resolved)
         parsed, found = _parse_file(current)

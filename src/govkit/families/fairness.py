@@ -268,7 +268,7 @@ def _count(ctx: AuditContext, columns: tuple[str, ...]) -> list[GroupCounts]:
         cells = flat.reshape(k, 4)
     return [
         GroupCounts(
-            label=", ".join(values.values()),
+            label=" / ".join(values.values()),
             values=values,
             rows=int(rows[i]),
             selected=int(selected[i]),

@@ -1,0 +1,37 @@
+# govkit developer commands. Each target creates .venv on first use, so a fresh machine with
+# Python 3.11 and pip needs nothing else.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXAMPLE := examples/adult
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+## demo: install govkit, train the example model, audit it, and print the verdict and the report's path
+demo: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python $(EXAMPLE)/train.py
+	@# exit 0 (passed) and 1 (a blocking check failed) both mean the audit ran
+	cd $(EXAMPLE) && ../../$(BIN)/govkit audit; status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "Open $(EXAMPLE)/build/report/report.html in a browser."
+
+## test: install govkit with its test dependencies and run lint and the whole test suite
+test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/python
+	$(BIN)/ruff check src tests benchmarks examples
+
+## bench: the performance harness (slow; run on demand)
+bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(EXAMPLE)/build dist .pytest_cache .ruff_cache

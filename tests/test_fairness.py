@@ -1,0 +1,206 @@
+"""Fairness numbers: hand calculations on tiny frames, and fairlearn's MetricFrame on the example."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govkit.context import AuditContext, Predictions
+from govkit.families import fairness
+from govkit.families.fairness import FairnessParams, ReferenceGroupParams, wilson_interval
+
+ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0}
+
+
+def context(frame: pd.DataFrame, predictions: list, positive: object = 1, sensitive: list[str] | None = None) -> AuditContext:
+    return AuditContext(
+        current=frame,
+        reference=None,
+        target="y",
+        sensitive=sensitive or ["sex"],
+        features=[],
+        task="binary",
+        positive_label=positive,
+        current_predictions=Predictions(labels=np.asarray(predictions), scores=None),
+    )
+
+
+@pytest.fixture
+def hand_made() -> AuditContext:
+    # Group A: 4 rows, y = 1 1 0 0, predicted 1 1 1 0 -> selection 3/4, TPR 2/2, FPR 1/2, precision 2/3
+    # Group B: 4 rows, y = 1 1 0 0, predicted 1 0 0 0 -> selection 1/4, TPR 1/2, FPR 0/2, precision 1/1
+    frame = pd.DataFrame({"sex": list("AAAABBBB"), "y": [1, 1, 0, 0, 1, 1, 0, 0]})
+    return context(frame, [1, 1, 1, 0, 1, 0, 0, 0])
+
+
+def test_hand_calculated_gaps(hand_made: AuditContext) -> None:
+    params = FairnessParams(**ALL_GROUPS)
+    assert fairness.run("demographic_parity_difference", params, hand_made).value == pytest.approx(0.75 - 0.25)
+    assert fairness.run("demographic_parity_ratio", params, hand_made).value == pytest.approx(0.25 / 0.75)
+    # equalized odds difference: max(TPR gap 1 - 0.5, FPR gap 0.5 - 0) = 0.5
+    assert fairness.run("equalized_odds_difference", params, hand_made).value == pytest.approx(0.5)
+    # equalized odds ratio: min(TPR ratio 0.5/1, FPR ratio 0/0.5) = 0
+    assert fairness.run("equalized_odds_ratio", params, hand_made).value == pytest.approx(0.0)
+    assert fairness.run("equal_opportunity_difference", params, hand_made).value == pytest.approx(0.5)
+    assert fairness.run("false_positive_rate_difference", params, hand_made).value == pytest.approx(0.5)
+    assert fairness.run("predictive_parity_difference", params, hand_made).value == pytest.approx(1 - 2 / 3)
+    # accuracy A: 3/4 (one false positive), B: 3/4 (one false negative)
+    assert fairness.run("accuracy_difference", params, hand_made).value == pytest.approx(0.0)
+
+
+def test_group_table_counts(hand_made: AuditContext) -> None:
+    measured = fairness.run("demographic_parity_ratio", FairnessParams(**ALL_GROUPS), hand_made)
+    rows = {row["group"]: row for row in measured.details["groups"]["sex"]}
+    assert (rows["A"]["tp"], rows["A"]["fp"], rows["A"]["tn"], rows["A"]["fn"]) == (2, 1, 1, 0)
+    assert (rows["B"]["tp"], rows["B"]["fp"], rows["B"]["tn"], rows["B"]["fn"]) == (1, 0, 2, 1)
+    assert rows["A"]["selection_rate"] == 0.75
+    assert rows["B"]["precision"] == 1.0
+    assert measured.summary == "By sex: the selection rate of B (0.25) is 0.33 times that of A (0.75)."
+
+
+def test_disparate_impact_against_named_reference_group(hand_made: AuditContext) -> None:
+    params = ReferenceGroupParams(reference_group="B", **ALL_GROUPS)
+    # the lowest selection rate is B's own 0.25 -> ratio 1 against itself; A is higher, so not below it
+    assert fairness.run("disparate_impact_ratio", params, hand_made).value == pytest.approx(1.0)
+    params = ReferenceGroupParams(reference_group="A", **ALL_GROUPS)
+    assert fairness.run("disparate_impact_ratio", params, hand_made).value == pytest.approx(0.25 / 0.75)
+
+
+def test_wilson_interval_matches_statsmodels() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    for successes, trials in ((0, 10), (3, 4), (50, 120), (999, 1000)):
+        low, high = wilson_interval(successes, trials)
+        expected = proportion_confint(successes, trials, alpha=0.05, method="wilson")
+        assert (low, high) == pytest.approx(expected, abs=1e-9)
+    assert wilson_interval(0, 0) is None
+
+
+def test_missing_sensitive_value_is_its_own_group() -> None:
+    frame = pd.DataFrame({"sex": ["A", "A", None, None, "B", "B"], "y": [1, 0, 1, 0, 1, 0]})
+    ctx = context(frame, [1, 0, 1, 1, 0, 0])
+    measured = fairness.run("demographic_parity_difference", FairnessParams(**ALL_GROUPS), ctx)
+    rows = {row["group"]: row for row in measured.details["groups"]["sex"]}
+    assert rows["(missing)"]["count"] == 2
+    assert rows["(missing)"]["selection_rate"] == 1.0
+    assert measured.value == pytest.approx(1.0)  # (missing) selects 2/2, B selects 0/2
+
+
+def test_small_group_outside_the_range_makes_the_check_inconclusive() -> None:
+    # 40 rows each in A and B with equal selection rates; C has 3 rows, none selected.
+    frame = pd.DataFrame({"sex": ["A"] * 40 + ["B"] * 40 + ["C"] * 3, "y": [1, 0] * 40 + [1, 0, 1]})
+    predictions = [1, 0] * 40 + [0, 0, 0]
+    ctx = context(frame, predictions)
+    measured = fairness.run("demographic_parity_ratio", FairnessParams(), ctx)
+    assert measured.value == pytest.approx(1.0)  # decided by the large groups only
+    assert measured.inconclusive_reason is not None
+    assert "C" in measured.inconclusive_reason
+    assert measured.details["comparisons"][0]["small_groups"] == ["C"]
+
+
+def test_too_few_large_groups_gives_no_value() -> None:
+    frame = pd.DataFrame({"sex": ["A"] * 5 + ["B"] * 5, "y": [1, 0] * 5})
+    measured = fairness.run("demographic_parity_ratio", FairnessParams(), context(frame, [1, 0] * 5))
+    assert measured.value is None
+    assert "fewer than two groups" in measured.inconclusive_reason
+
+
+def test_single_class_group_has_undefined_tpr_and_is_not_compared_on_it() -> None:
+    # Group B has no positive rows, so its TPR is undefined; the TPR gap is decided by A and C.
+    frame = pd.DataFrame({"sex": list("AAAABBBBCCCC"), "y": [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0]})
+    ctx = context(frame, [1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0])
+    measured = fairness.run("equal_opportunity_difference", FairnessParams(**ALL_GROUPS), ctx)
+    assert measured.value == pytest.approx(1.0 - 0.5)
+    assert measured.details["comparisons"][0]["groups_with_undefined_rate"] == ["B"]
+    rows = {row["group"]: row for row in measured.details["groups"]["sex"]}
+    assert rows["B"]["tpr"] is None
+
+
+def test_string_positive_label() -> None:
+    frame = pd.DataFrame({"sex": list("AABB"), "y": ["yes", "no", "yes", "no"]})
+    ctx = context(frame, ["yes", "yes", "no", "no"], positive="yes")
+    measured = fairness.run("demographic_parity_difference", FairnessParams(**ALL_GROUPS), ctx)
+    assert measured.value == pytest.approx(1.0)
+    assert measured.details["positive_label"] == "yes"
+
+
+def test_permuting_rows_leaves_the_gaps_unchanged(hand_made: AuditContext) -> None:
+    order = np.random.default_rng(3).permutation(len(hand_made.current))
+    shuffled = context(hand_made.current.iloc[order].reset_index(drop=True), hand_made.y_pred[order])
+    for name in ("demographic_parity_ratio", "equalized_odds_difference"):
+        params = FairnessParams(**ALL_GROUPS)
+        assert fairness.run(name, params, shuffled).value == fairness.run(name, params, hand_made).value
+
+
+def test_intersectional_groups() -> None:
+    frame = pd.DataFrame({"sex": list("FFMMFFMM"), "race": list("xyxyxyxy"), "y": [1] * 8})
+    ctx = context(frame, [1, 0, 1, 1, 1, 0, 1, 1], sensitive=["sex", "race"])
+    measured = fairness.run("demographic_parity_difference", FairnessParams(**ALL_GROUPS), ctx)
+    assert set(measured.details["groups"]) == {"sex", "race", "sex × race"}
+    intersection = {row["group"]: row["selection_rate"] for row in measured.details["groups"]["sex × race"]}
+    assert intersection == {"F / x": 1.0, "F / y": 0.0, "M / x": 1.0, "M / y": 1.0}
+    assert measured.value == pytest.approx(1.0)
+    assert measured.details["deciding_grouping"] == "sex × race"
+
+
+def _example_context(adult_build) -> AuditContext:
+    from govkit.preflight import prepare
+
+    return prepare(
+        data=adult_build / "current.csv",
+        reference=adult_build / "reference.csv",
+        model=adult_build / "model.skops",
+        target="income-per-year",
+        sensitive=["sex", "race"],
+        positive_label=">50K",
+        trusted_types=["sklearn.tree._tree.Tree"],
+    ).context
+
+
+@pytest.mark.parametrize("column", ["sex", "race"])
+def test_matches_fairlearn_on_the_example(adult_build, column: str) -> None:
+    """From counts, govkit gives fairlearn's numbers on the raw rows, to the last digit."""
+    import fairlearn.metrics as fm
+
+    ctx = _example_context(adult_build)
+    y_true = (ctx.y_true == ">50K").to_numpy()
+    y_pred = ctx.y_pred == ">50K"
+    groups = ctx.current[column]
+    params = FairnessParams(sensitive=[column], groupings="each", **ALL_GROUPS)
+    expected = {
+        "demographic_parity_difference": fm.demographic_parity_difference(y_true, y_pred, sensitive_features=groups),
+        "demographic_parity_ratio": fm.demographic_parity_ratio(y_true, y_pred, sensitive_features=groups),
+        "equalized_odds_difference": fm.equalized_odds_difference(y_true, y_pred, sensitive_features=groups),
+        "equalized_odds_ratio": fm.equalized_odds_ratio(y_true, y_pred, sensitive_features=groups),
+    }
+    for name, value in expected.items():
+        assert fairness.run(name, params, ctx).value == pytest.approx(value, abs=1e-12), name
+
+    frame = fm.MetricFrame(
+        metrics={
+            "selection_rate": fm.selection_rate,
+            "tpr": fm.true_positive_rate,
+            "fpr": fm.false_positive_rate,
+            "count": fm.count,
+        },
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=groups,
+    )
+    rows = {row["group"]: row for row in fairness.run("demographic_parity_ratio", params, ctx).details["groups"][column]}
+    for group, metrics in frame.by_group.iterrows():
+        assert rows[str(group)]["count"] == metrics["count"]
+        for rate in ("selection_rate", "tpr", "fpr"):
+            assert rows[str(group)][rate] == pytest.approx(metrics[rate], abs=1e-12)
+
+
+def test_intersectional_matches_fairlearn_multi_feature(adult_build) -> None:
+    import fairlearn.metrics as fm
+
+    ctx = _example_context(adult_build)
+    y_true = (ctx.y_true == ">50K").to_numpy()
+    y_pred = ctx.y_pred == ">50K"
+    params = FairnessParams(groupings="intersectional", **ALL_GROUPS)
+    expected = fm.demographic_parity_difference(y_true, y_pred, sensitive_features=ctx.current[["sex", "race"]])
+    assert fairness.run("demographic_parity_difference", params, ctx).value == pytest.approx(expected, abs=1e-12)

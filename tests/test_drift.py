@@ -1,0 +1,450 @@
+"""The drift family on small hand-made frames, cross-checked with evidently and scipy directly."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from govkit.context import AuditContext, Predictions
+from govkit.families import drift
+
+ROWS = 3000
+FEATURES = ["age", "hours", "job", "kids", "region", "sex"]
+
+
+def make_frame(seed: int, shift_age: float = 0.0, job_shares: tuple[float, float, float] = (0.5, 0.3, 0.2)):
+    """Five features, one sensitive column and a target; ``shift_age`` is in standard deviations."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, ROWS) + shift_age * 10,
+            "hours": rng.normal(40, 5, ROWS),
+            "job": rng.choice(["clerk", "nurse", "driver"], ROWS, p=list(job_shares)),
+            "kids": rng.integers(0, 3, ROWS),  # numeric with 3 values: compared as categorical
+            "region": rng.choice(["north", "south", "east", "west"], ROWS),
+            "sex": rng.choice(["F", "M"], ROWS),
+            "income": rng.integers(0, 2, ROWS),
+        }
+    )
+
+
+def make_context(reference: pd.DataFrame, current: pd.DataFrame, **extra: Any) -> AuditContext:
+    arguments: dict[str, Any] = {
+        "current": current,
+        "reference": reference,
+        "target": "income",
+        "sensitive": ["sex"],
+        "features": FEATURES,
+        "task": "unknown",
+        "positive_label": None,
+        "seed": 7,
+    }
+    arguments.update(extra)
+    return AuditContext(**arguments)
+
+
+def by_column(measurement: Any) -> dict[str, dict[str, Any]]:
+    return {c["column"]: c for c in measurement.details["columns"]}
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    return make_frame(seed=1)
+
+
+@pytest.fixture(scope="module")
+def shifted() -> pd.DataFrame:
+    """Age moved by two standard deviations and job frequencies reversed; the rest drawn afresh."""
+    return make_frame(seed=2, shift_age=2.0, job_shares=(0.2, 0.3, 0.5))
+
+
+def test_identical_frames_give_no_drift(reference):
+    ctx = make_context(reference, reference.copy())
+    share = drift.run("drifted_columns_share", drift.ColumnDriftParams(), ctx)
+    count = drift.run("drifted_columns_count", drift.ColumnDriftParams(), ctx)
+
+    assert share.value == 0.0
+    assert count.value == 0.0
+    assert share.details["tested"] == 5
+    assert all(not c["drifted"] for c in share.details["columns"])
+    assert all(c["effect_size"] == pytest.approx(0.0, abs=1e-12) for c in share.details["columns"])
+    assert share.summary == "None of the 5 columns drifted."
+    # results.json is written with allow_nan=False: the details must be plain, finite JSON
+    json.dumps(share.details, allow_nan=False)
+
+
+def test_shifted_numeric_and_categorical_columns_drift_and_others_do_not(reference, shifted):
+    ctx = make_context(reference, shifted)
+    share = drift.run("drifted_columns_share", drift.ColumnDriftParams(), ctx)
+    count = drift.run("drifted_columns_count", drift.ColumnDriftParams(), ctx)
+    columns = by_column(share)
+
+    assert {c for c, r in columns.items() if r["drifted"]} == {"age", "job"}
+    assert share.value == pytest.approx(2 / 5)
+    assert count.value == 2.0
+    assert isinstance(share.value, float)
+    assert isinstance(count.value, float)
+    assert [c["column"] for c in share.details["columns"]][:2] == ["age", "job"]  # largest effect first
+    effects = [c["effect_size"] for c in share.details["columns"]]
+    assert effects == sorted(effects, reverse=True)
+    assert columns["age"]["effect_size"] == pytest.approx(2.0, abs=0.15)
+    assert share.summary == "2 of 5 columns drifted: age and job."
+
+    assert {c: r["type"] for c, r in columns.items()} == {
+        "age": "numerical",
+        "hours": "numerical",
+        "job": "categorical",
+        "kids": "categorical",
+        "region": "categorical",
+    }
+    # over 1000 reference rows evidently picks distances by default
+    assert columns["age"]["method"] == "wasserstein"
+    assert columns["age"]["score_kind"] == "distance"
+    assert columns["job"]["method"] == "jensenshannon"
+    assert columns["age"]["threshold"] == 0.1
+
+    histogram = columns["age"]["histogram"]
+    assert len(histogram["edges"]) == 11
+    assert sum(histogram["reference"]) == pytest.approx(1.0)
+    assert sum(histogram["current"]) == pytest.approx(1.0)
+    assert np.average(histogram["edges"][:-1], weights=histogram["current"]) > np.average(
+        histogram["edges"][:-1], weights=histogram["reference"]
+    )
+    job = columns["job"]["histogram"]
+    assert set(job["categories"]) == {"clerk", "nurse", "driver"}
+    assert job["reference"][job["categories"].index("clerk")] == pytest.approx(0.5, abs=0.03)
+    assert job["current"][job["categories"].index("clerk")] == pytest.approx(0.2, abs=0.03)
+    assert set(columns["kids"]["histogram"]["categories"]) == {"0", "1", "2"}
+    assert columns["job"]["null_share"] == {"reference": 0.0, "current": 0.0}
+
+
+def test_sensitive_target_and_prediction_columns_are_not_tested_by_default(reference, shifted):
+    current = shifted.assign(sex="F", income=1, pred=1)  # would drift badly if tested
+    ref = reference.assign(pred=0)
+    ctx = make_context(ref, current, features=[*FEATURES, "income", "pred"], prediction_column="pred")
+
+    tested = {c["column"] for c in drift.run("drifted_columns_share", {}, ctx).details["columns"]}
+    assert tested == {"age", "hours", "job", "kids", "region"}
+
+    with_sensitive = drift.run("drifted_columns_share", {"include_sensitive": True}, ctx)
+    columns = by_column(with_sensitive)
+    assert set(columns) == {"age", "hours", "job", "kids", "region", "sex"}
+    assert columns["sex"]["drifted"] is True
+
+    explicit = drift.run("drifted_columns_share", {"columns": ["hours", "sex"]}, ctx)
+    assert set(by_column(explicit)) == {"hours", "sex"}
+    assert explicit.details["column_selection"] == "explicit"
+
+
+def _preset_scores(
+    reference: pd.DataFrame, current: pd.DataFrame, **preset: Any
+) -> dict[str, tuple[float, str]]:
+    """Evidently's DataDriftPreset run directly: column -> (score, test status)."""
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    columns = ["age", "hours", "job", "kids", "region"]
+    definition = DataDefinition(
+        numerical_columns=["age", "hours"],
+        categorical_columns=["job", "kids", "region"],
+        text_columns=[],
+        datetime_columns=[],
+        unknown_columns=[],
+        list_columns=[],
+    )
+    snapshot = Report([DataDriftPreset(columns=columns, **preset)], include_tests=True).run(
+        Dataset.from_pandas(current[columns], data_definition=definition),
+        Dataset.from_pandas(reference[columns], data_definition=definition),
+    )
+    found = {}
+    for result in snapshot.metric_results.values():
+        params = result.metric_value_location.metric.params
+        if params["type"].endswith("ValueDrift"):
+            found[params["column"]] = (float(result.value), result.tests[0].status.value)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("params", "preset"),
+    [
+        ({}, {}),
+        (
+            {"method": "ks", "per_column_method": {"job": "chisquare", "kids": "chisquare", "region": "psi"}},
+            {"method": "ks", "per_column_method": {"job": "chisquare", "kids": "chisquare", "region": "psi"}},
+        ),
+    ],
+)
+def test_scores_agree_with_evidently_data_drift_preset(reference, shifted, params, preset):
+    ctx = make_context(reference, shifted)
+    ours = by_column(drift.run("drifted_columns_share", params, ctx))
+    theirs = _preset_scores(reference, shifted, **preset)
+
+    assert set(ours) == set(theirs)
+    for column, (score, status) in theirs.items():
+        assert ours[column]["score"] == pytest.approx(score, rel=1e-9, abs=1e-12), column
+        assert ours[column]["drifted"] is (status == "FAIL"), column
+    if params:
+        assert ours["age"]["method"] == "ks"
+        assert ours["age"]["score_kind"] == "p_value"
+        assert ours["region"]["method"] == "psi"
+
+
+def test_effect_sizes_match_scipy(reference, shifted):
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import wasserstein_distance
+
+    current = shifted.copy()
+    current.loc[current.index[:300], "hours"] = np.nan  # effect sizes use the non-missing values
+    current["hours"] += 2.0
+    distance = wasserstein_distance(reference["hours"], current["hours"].dropna())
+    expected_hours = distance / np.std(reference["hours"])
+    ref_counts = reference["job"].value_counts()
+    cur_counts = current["job"].value_counts().reindex(ref_counts.index)
+    expected_job = jensenshannon(ref_counts.to_numpy(), cur_counts.to_numpy(), base=2)
+
+    for params in ({}, {"method": "ks"}):  # evidently's own normed Wasserstein, and ours under K-S
+        ctx = make_context(reference, current)
+        columns = by_column(drift.run("drifted_columns_share", params, ctx))
+        assert columns["hours"]["effect_size"] == pytest.approx(expected_hours, rel=1e-9)
+        assert columns["job"]["effect_size"] == pytest.approx(expected_job, rel=1e-9)
+        assert columns["hours"]["null_share"] == {"reference": 0.0, "current": pytest.approx(0.1)}
+
+    default = by_column(drift.run("drifted_columns_share", {}, make_context(reference, current)))
+    # evidently's Jensen-Shannon uses the natural log; base 2 is that over sqrt(ln 2)
+    assert default["job"]["effect_size"] == pytest.approx(default["job"]["score"] / math.sqrt(math.log(2)))
+
+
+def test_missing_changed_and_empty_columns_are_schema_differences_not_crashes(reference, shifted):
+    words = {0: "none", 1: "one", 2: "two"}
+    current = shifted.drop(columns=["hours"]).assign(kids=lambda f: f["kids"].map(words))
+    ref = reference.assign(region=np.nan)
+    ctx = make_context(ref, current)
+
+    share = drift.run("drifted_columns_share", {}, ctx)
+    assert share.details["schema_differences"] == [
+        {"column": "hours", "problem": "missing in current"},
+        {"column": "kids", "problem": "type changed from numeric to text"},
+        {"column": "region", "problem": "all values missing in reference"},
+    ]
+    assert {c["column"] for c in share.details["columns"]} == {"age", "job"}
+    assert share.value == 1.0
+    assert "3 columns were not compared" in share.summary
+
+    schema = drift.run("schema_differences", None, ctx)
+    assert schema.value == 2.0  # an all-missing column has the same columns and no type to compare
+    assert schema.details["schema_differences"] == [
+        {"column": "hours", "problem": "missing in current"},
+        {"column": "kids", "problem": "type changed from numeric to text"},
+    ]
+
+    missing_everywhere = drift.run("drifted_columns_share", {"columns": ["age", "nope"]}, ctx)
+    assert missing_everywhere.details["schema_differences"] == [
+        {"column": "nope", "problem": "missing in reference and current"}
+    ]
+
+
+def test_schema_differences_counts_extra_columns_and_ignores_int_to_float(reference):
+    current = reference.assign(extra=1, hours=reference["hours"].round().astype(int))
+    current.loc[0, "kids"] = np.nan  # integers read with a missing value become floats: same kind
+    ctx = make_context(reference, current)
+    schema = drift.run("schema_differences", {}, ctx)
+    assert schema.value == 1.0
+    assert schema.details["schema_differences"] == [{"column": "extra", "problem": "missing in reference"}]
+
+    same = drift.run("schema_differences", {}, make_context(reference, reference.copy()))
+    assert same.value == 0.0
+    assert same.summary == "The reference and current data have the same columns, with the same types."
+
+
+def test_sampling_is_recorded_when_the_data_exceeds_max_rows(reference, shifted):
+    ctx = make_context(reference, shifted)
+    share = drift.run("drifted_columns_share", {"max_rows": 1000}, ctx)
+
+    assert share.details["reference_rows"] == 1000
+    assert share.details["current_rows"] == 1000
+    assert share.sample_size == 1000
+    assert ctx.sampling == [
+        {
+            "family": "drift",
+            "what": "reference rows tested for column drift",
+            "population": ROWS,
+            "sample": 1000,
+            "seed": 7,
+        },
+        {
+            "family": "drift",
+            "what": "current rows tested for column drift",
+            "population": ROWS,
+            "sample": 1000,
+            "seed": 7,
+        },
+    ]
+    # 1000 reference rows or fewer: evidently switches to p-value tests
+    assert by_column(share)["age"]["method"] == "ks"
+    assert {c for c, r in by_column(share).items() if r["drifted"]} >= {"age", "job"}
+
+    unsampled = make_context(reference, shifted)
+    drift.run("drifted_columns_share", {}, unsampled)
+    assert unsampled.sampling == []
+
+
+def test_checks_share_one_evidently_run(reference, shifted, monkeypatch):
+    calls = []
+    original = drift._run_evidently
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(drift, "_run_evidently", counting)
+    ctx = make_context(reference, shifted)
+    drift.run("drifted_columns_share", {}, ctx)
+    drift.run("drifted_columns_count", drift.ColumnDriftParams(), ctx)
+    assert len(calls) == 1
+    drift.run("drifted_columns_count", {"method": "ks"}, ctx)  # other params: another run
+    assert len(calls) == 2
+
+
+def test_prediction_drift_detects_shifted_scores():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=ROWS)})
+    low = rng.beta(2, 5, ROWS)
+    high = rng.beta(5, 2, ROWS)
+
+    def predictions(scores: np.ndarray | None, labels: np.ndarray) -> Predictions:
+        return Predictions(labels=labels, scores=scores)
+
+    labels = (low > 0.5).astype(int)
+    shifted = make_context(
+        frame,
+        frame,
+        features=["x"],
+        reference_predictions=predictions(low, labels),
+        current_predictions=predictions(high, (high > 0.5).astype(int)),
+    )
+    result = drift.run("prediction_drift", {}, shifted)
+    assert result.details["drifted"] is True
+    assert result.details["method"] == "wasserstein"
+    assert result.value == pytest.approx(result.details["effect_size"])
+    assert result.value > 1.0
+    assert result.details["histogram"]["kind"] == "bins"
+    assert result.summary.startswith("The model's scores shifted between the reference and current data")
+
+    stable = make_context(
+        frame,
+        frame,
+        features=["x"],
+        reference_predictions=predictions(low, labels),
+        current_predictions=predictions(rng.beta(2, 5, ROWS), labels),
+    )
+    result = drift.run("prediction_drift", {"method": "ks"}, stable)
+    assert result.details["drifted"] is False
+    assert result.details["score_kind"] == "p_value"
+    assert result.details["score"] > 0.05
+    # the value is the effect size whatever evidently's test: small for the same distribution
+    assert result.value == pytest.approx(result.details["effect_size"])
+    assert result.value < 0.1
+
+    # no scores: the labels are compared, as categories
+    by_label = make_context(
+        frame,
+        frame,
+        features=["x"],
+        reference_predictions=predictions(None, labels),
+        current_predictions=predictions(None, (high > 0.5).astype(int)),
+    )
+    result = drift.run("prediction_drift", {}, by_label)
+    assert result.details["type"] == "categorical"
+    assert result.details["column"] == "predicted label"
+    assert result.details["drifted"] is True
+
+    no_reference = make_context(frame, frame, features=["x"], current_predictions=predictions(high, labels))
+    with pytest.raises(ValueError, match="predictions on the reference data"):
+        drift.run("prediction_drift", {}, no_reference)
+
+
+def test_target_drift(reference, shifted):
+    same = drift.run("target_drift", {}, make_context(reference, shifted))
+    assert same.details["drifted"] is False
+    assert same.details["type"] == "categorical"
+    assert same.details["column"] == "income"
+
+    flipped = drift.run("target_drift", {}, make_context(reference, shifted.assign(income=1)))
+    assert flipped.details["drifted"] is True
+    assert flipped.value == pytest.approx(flipped.details["effect_size"])
+    assert flipped.value > same.value
+
+    with pytest.raises(ValueError, match="not in the reference data"):
+        drift.run("target_drift", {}, make_context(reference.drop(columns=["income"]), shifted))
+
+
+def test_method_choices_are_checked(reference, shifted):
+    ctx = make_context(reference, shifted)
+    with pytest.raises(ValidationError, match="unknown drift method 'kss'"):
+        drift.ColumnDriftParams(method="kss")
+    with pytest.raises(ValidationError, match="unknown drift method"):
+        drift.ColumnDriftParams(per_column_method={"age": "nope"})
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        drift.ColumnDriftParams(colums=["age"])
+    with pytest.raises(ValueError, match="'ks' for column 'job' does not apply to categorical"):
+        drift.run("drifted_columns_share", {"per_column_method": {"job": "ks"}}, ctx)
+
+    # a global method goes to the columns it applies to; the others keep evidently's default
+    result = drift.run("drifted_columns_share", {"method": "ks"}, make_context(reference, shifted))
+    methods = {c: r["method"] for c, r in by_column(result).items()}
+    assert methods == {
+        "age": "ks",
+        "hours": "ks",
+        "job": "jensenshannon",
+        "kids": "jensenshannon",
+        "region": "jensenshannon",
+    }
+    assert "job: ks does not apply to categorical columns" in result.details["method_note"]
+
+
+def test_method_table_matches_evidently_registry():
+    from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
+    from evidently.legacy.core import ColumnType
+
+    kinds = {ColumnType.Numerical: "numerical", ColumnType.Categorical: "categorical"}
+    registered = {
+        name: frozenset(kinds[t] for t in tests if t in kinds)
+        for name, tests in _registered_stat_tests.items()
+        if any(t in kinds for t in tests)
+    }
+    assert {name: types for name, (types, _) in drift._METHODS.items()} == registered
+
+
+def test_importing_the_family_loads_no_heavy_library():
+    code = (
+        "import sys, govkit.families.drift as d; "
+        "assert d.CHECKS; "
+        "print(sorted(m for m in ('evidently', 'pandas', 'numpy', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_checks_are_declared_as_the_registry_expects():
+    assert drift.NAME == "drift"
+    assert set(drift.CHECKS) == {
+        "drifted_columns_share",
+        "drifted_columns_count",
+        "prediction_drift",
+        "target_drift",
+        "schema_differences",
+    }
+    assert drift.CHECKS["drifted_columns_share"].requires == {"current", "reference"}
+    assert drift.CHECKS["prediction_drift"].requires == {"current", "reference", "prediction"}
+    assert drift.CHECKS["target_drift"].requires == {"current", "reference", "target"}
+    for definition in drift.CHECKS.values():
+        for name, field in definition.params.model_fields.items():
+            assert field.description, name

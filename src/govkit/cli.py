@@ -40,6 +40,10 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             _fail("\n".join(error.problems), EXIT_USAGE)
         except GovkitError as error:
             _fail(str(error), error.exit_code)
+        except BrokenPipeError:
+            # the reader of our output went away (e.g. `govkit checks | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_PASSED)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:
@@ -106,8 +110,11 @@ def audit(config_path: str | None, **options: Any) -> None:
             return given
         return resolve(base, configured) if path else configured
 
-    policy = pick("policy", None) or (
-        config.policy if _is_bundled(config.policy) else resolve(base, config.policy)
+    from govkit.policy import load_policy
+
+    # a policy named on the command line is relative to the working directory, one in the config to the config
+    policy = (
+        load_policy(options["policy"]) if options.get("policy") else load_policy(config.policy, relative_to=base)
     )
     out = Path(pick("out", config.out, path=True))
     formats = list(options["formats"] or config.formats)
@@ -140,12 +147,6 @@ def audit(config_path: str | None, **options: Any) -> None:
         written = render(result, out, formats=formats, templates=options.get("templates"))
     _print_summary(result, written)
     sys.exit(EXIT_PASSED if result.passed else EXIT_FAILED)
-
-
-def _is_bundled(name: str) -> bool:
-    from govkit.resources import bundled_policies
-
-    return name in bundled_policies()
 
 
 def _output_name(fmt: str) -> str:
@@ -193,6 +194,64 @@ def render_command(results: str, out: str | None, formats: tuple[str, ...], temp
     written = render(result, Path(out) if out else path.parent, formats=chosen, templates=templates)
     for name, target in written.items():
         click.echo(f"{name}: {target}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@handle_errors
+def validate(file: str) -> None:
+    """Check a policy or a govkit.yaml config; print every problem with its location (exit 0 or 2)."""
+    from govkit.validation import validate_file
+
+    kind, summary = validate_file(Path(file))
+    click.echo(f"{file}: valid {kind}. {summary}")
+
+
+@main.command("checks")
+@click.option("--family", help="Only the checks of this family (quality, drift, fairness, explain, performance).")
+@handle_errors
+def checks_command(family: str | None) -> None:
+    """Every available check with its one-line doc, the inputs it needs, and its parameters."""
+    from govkit.catalog import describe_checks
+    from govkit.errors import InputError
+    from govkit.registry import family_names
+
+    if family is not None and family not in family_names():
+        raise InputError(f"unknown family '{family}'; use one of {', '.join(family_names())}")
+    for info in describe_checks(family):
+        click.echo(f"{info.id}\n    {info.doc}\n    needs: {', '.join(info.requires)}")
+        for param in info.params:
+            click.echo(f"    param {param['name']} = {param['default']!r}: {param['description']}")
+
+
+@main.command()
+@handle_errors
+def policies() -> None:
+    """The policies bundled with govkit (use them by name with --policy)."""
+    from govkit.catalog import describe_policies
+
+    for policy in describe_policies():
+        extends = f" (extends {', '.join(policy['extends'])})" if policy["extends"] else ""
+        click.echo(f"{policy['name']}{extends}: {policy['checks']} checks\n    {policy['description']}")
+
+
+@main.command()
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="A CSV or Parquet file of the data to audit.")
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference data, if there is some.")
+@click.option("--model", type=click.Path(dir_okay=False), help="The model file, if there is one.")
+@click.option("--out", default="govkit.yaml", show_default=True, type=click.Path(dir_okay=False), help="Where to write the config.")
+@handle_errors
+def init(data: str, reference: str | None, model: str | None, out: str) -> None:
+    """Write a commented starter govkit.yaml for your data (never overwrites an existing file)."""
+    from govkit.starter import write_starter
+
+    path, proposals = write_starter(
+        Path(data), Path(out), model=Path(model) if model else None, reference=Path(reference) if reference else None
+    )
+    click.echo(f"wrote {path}")
+    click.echo(f"  target: {proposals['target'] or 'not recognised; set target:'}")
+    click.echo(f"  sensitive: {', '.join(proposals['sensitive']) or 'none recognised; set sensitive:'}")
+    click.echo("Review the lines marked 'proposed', then run: govkit audit")
 
 
 if __name__ == "__main__":  # pragma: no cover

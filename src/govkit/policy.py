@@ -211,8 +211,9 @@ def resolve_policy_path(reference: str | Path, relative_to: Path | None = None) 
     if path.is_file():
         return path
     names = ", ".join(bundled)
+    hint = _did_you_mean(text, list(bundled))
     raise PolicyError(
-        [f"policy '{text}' not found: give a bundled policy ({names}) or the path to a policy file"]
+        [f"policy '{text}' not found{hint}: give a bundled policy ({names}) or the path to a policy file"]
     )
 
 

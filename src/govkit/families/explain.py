@@ -249,10 +249,13 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
             raw = explainer.shap_values(x_sample, check_additivity=False)
             name = "TreeExplainer"
         else:
-            explainer = shap.LinearExplainer(estimator, np.asarray(x_background, dtype=float))
+            # shap's own masker would quietly cut the background to 100 rows; use the whole budget.
+            matrix = np.asarray(x_background, dtype=float)
+            explainer = shap.LinearExplainer(estimator, shap.maskers.Independent(matrix, max_samples=len(matrix)))
             raw = explainer.shap_values(np.asarray(x_sample, dtype=float))
             name = "LinearExplainer"
-        values, base = _pick_output(raw, explainer.expected_value, positive)
+        binary = len(getattr(estimator, "classes_", [])) == 2
+        values, base = _pick_output(raw, explainer.expected_value, positive, binary)
         output, output_name = _tree_or_linear_output(estimator, x_sample, positive, ctx.positive_label, values)
     else:
         values, base, output, output_name = _permutation(ctx, estimator, x_sample, x_background, positive)
@@ -272,7 +275,7 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
     )
 
 
-def _pick_output(raw: Any, expected: Any, positive: int) -> tuple[np.ndarray, float]:
+def _pick_output(raw: Any, expected: Any, positive: int, binary: bool = False) -> tuple[np.ndarray, float]:
     """SHAP returns one array per class for some models; keep the positive class's."""
     import numpy as np
 
@@ -286,6 +289,10 @@ def _pick_output(raw: Any, expected: Any, positive: int) -> tuple[np.ndarray, fl
         base_value = base[positive] if base.size > 1 else base[0]
     else:
         base_value = base[0]
+        if binary and positive == 0:
+            # A binary classifier's single output (its margin) speaks for its second class; the
+            # positive label is the first, so the values explain the negated margin.
+            values, base_value = -values, -base_value
     return values, float(base_value)
 
 
@@ -343,7 +350,9 @@ def _permutation(
             frame[column] = [levels[int(code)] if code >= 0 else None for code in frame[column]]
         return frame
 
-    model = ctx.model if ctx.model is not None else estimator
+    # x_sample and x_background are already in the space the final estimator sees (a pipeline's
+    # preprocessing was applied), so the final estimator is what is called, not the whole pipeline.
+    model = estimator
     if hasattr(model, "predict_proba"):
         def predict(matrix: np.ndarray) -> np.ndarray:
             return np.asarray(model.predict_proba(decode(matrix)))[:, positive]

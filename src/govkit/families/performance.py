@@ -137,7 +137,7 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     if name in ("roc_auc", "brier_score"):
         scores = np.asarray(ctx.y_score)[~_isna(ctx.y_true.to_numpy())]
         truth = y_true == positive
-        if len(np.unique(truth)) < 2:
+        if name == "roc_auc" and len(np.unique(truth)) < 2:
             return Measurement(
                 inconclusive_reason="the target has only one class in the current data; ROC AUC needs both",
                 sample_size=len(truth),
@@ -167,6 +167,14 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
 def _confusion(y_true: Any, y_pred: Any) -> dict[str, Any]:
     from sklearn.metrics import confusion_matrix
 
-    labels = sorted({*map(str, y_true), *map(str, y_pred)})
-    matrix = confusion_matrix([str(v) for v in y_true], [str(v) for v in y_pred], labels=labels)
+    truth, guess = [_label(v) for v in y_true], [_label(v) for v in y_pred]
+    labels = sorted({*truth, *guess})
+    matrix = confusion_matrix(truth, guess, labels=labels)
     return {"labels": labels, "matrix": matrix.tolist()}
+
+
+def _label(value: Any) -> str:
+    """A label as text; 1.0 (a numeric target made float by missing values) is the label 1."""
+    if isinstance(value, float) and value.is_integer():  # numpy float64 is a float subclass
+        value = int(value)
+    return str(value)

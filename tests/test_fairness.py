@@ -10,7 +10,7 @@ from govkit.context import AuditContext, Predictions
 from govkit.families import fairness
 from govkit.families.fairness import FairnessParams, ReferenceGroupParams, wilson_interval
 
-ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0}
+ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0, "bootstrap_samples": 0}
 
 
 def context(frame: pd.DataFrame, predictions: list, positive: object = 1, sensitive: list[str] | None = None) -> AuditContext:
@@ -56,7 +56,7 @@ def test_group_table_counts(hand_made: AuditContext) -> None:
     assert (rows["B"]["tp"], rows["B"]["fp"], rows["B"]["tn"], rows["B"]["fn"]) == (1, 0, 2, 1)
     assert rows["A"]["selection_rate"] == 0.75
     assert rows["B"]["precision"] == 1.0
-    assert measured.summary == "By sex: the selection rate of B (0.25) is 0.33 times that of A (0.75)."
+    assert measured.summary == "By sex: B rows are given '1' at 0.33 times the rate of A rows (25.0% vs 75.0%)."
 
 
 def test_disparate_impact_against_named_reference_group(hand_made: AuditContext) -> None:
@@ -204,3 +204,49 @@ def test_intersectional_matches_fairlearn_multi_feature(adult_build) -> None:
     params = FairnessParams(groupings="intersectional", **ALL_GROUPS)
     expected = fm.demographic_parity_difference(y_true, y_pred, sensitive_features=ctx.current[["sex", "race"]])
     assert fairness.run("demographic_parity_difference", params, ctx).value == pytest.approx(expected, abs=1e-12)
+
+
+def test_metric_from_counts_equals_the_point_estimate(hand_made: AuditContext) -> None:
+    """The vectorised form used for resamples gives the same number as the per-group form."""
+    from govkit.families.fairness import cell_table, metric_from_counts
+
+    table = cell_table(hand_made, ("sex",))
+    eligible = np.array([True, True])
+    for name in ("demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
+                 "predictive_parity_difference", "accuracy_difference"):
+        expected = fairness.run(name, FairnessParams(**ALL_GROUPS), hand_made).value
+        assert metric_from_counts(table.counts[None, :, :], name, eligible, None)[0] == pytest.approx(expected)
+
+
+def test_bootstrap_interval_is_seeded_covers_the_value_and_narrows_with_data() -> None:
+    rng = np.random.default_rng(0)
+
+    def make(rows: int) -> AuditContext:
+        sex = rng.choice(["A", "B"], size=rows, p=[0.7, 0.3])
+        y = rng.integers(0, 2, size=rows)
+        predicted = (rng.random(rows) < np.where(sex == "A", 0.5, 0.35)).astype(int)
+        frame = pd.DataFrame({"sex": sex, "y": y})
+        return context(frame, predicted)
+
+    params = FairnessParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=500)
+    small, large = make(400), make(40_000)
+    first = fairness.run("demographic_parity_difference", params, small)
+    again = fairness.run("demographic_parity_difference", params, context(small.current, small.y_pred))
+    assert first.interval == again.interval  # seeded
+    low, high = first.interval
+    assert low <= first.value <= high
+    wide = high - low
+    low, high = fairness.run("demographic_parity_difference", params, large).interval
+    assert (high - low) < wide / 5  # 100x the rows: about a tenth of the width
+    assert "stratified" in first.details["interval_method"]
+
+
+def test_bootstrap_keeps_a_tiny_group_in_every_resample() -> None:
+    # a 2-row group would vanish from about 1 in 4 unstratified resamples of 4 rows
+    frame = pd.DataFrame({"sex": ["A"] * 40 + ["B"] * 2, "y": [1, 0] * 21})
+    ctx = context(frame, [1, 0] * 20 + [1, 1])
+    params = FairnessParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=300)
+    measured = fairness.run("demographic_parity_difference", params, ctx)
+    # B always selects both rows, A selects about half: the gap is never undefined
+    assert measured.interval is not None
+    assert 0.0 < measured.interval[0] <= measured.value <= measured.interval[1] <= 1.0

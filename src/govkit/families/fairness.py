@@ -14,6 +14,8 @@ deciding, the check is inconclusive unless the large groups already show a failu
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +52,12 @@ class FairnessParams(BaseModel):
     min_group_share: float = Field(
         default=0.01, ge=0, le=1, description="Smallest share of all rows a group needs to decide a check."
     )
+    bootstrap_samples: int = Field(
+        default=1000,
+        ge=0,
+        description="Resamples for the confidence interval of the value (seeded, stratified by group; 0: none).",
+    )
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="Confidence level of the intervals.")
 
 
 class ReferenceGroupParams(FairnessParams):
@@ -217,8 +225,37 @@ def wilson_interval(successes: int, trials: int, z: float = WILSON_Z) -> tuple[f
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _group_codes(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[np.ndarray, list[dict[str, str]]]:
-    """One integer code per row for the combination of ``columns``; missing values are a group."""
+# The six counts kept per finest cell: labelled rows by (truth, decision), and unlabelled rows by decision.
+CELLS = ("tn", "fp", "fn", "tp", "unlabelled_not_selected", "unlabelled_selected")
+
+
+@dataclass(frozen=True)
+class CellTable:
+    """Counts per combination of every sensitive column (the finest groups), from one pass over the rows."""
+
+    columns: tuple[str, ...]
+    values: list[dict[str, str]]  # one {column: value} per cell
+    counts: np.ndarray  # cells x 6, in CELLS order
+
+    def groups(self, grouping: tuple[str, ...]) -> tuple[list[dict[str, str]], np.ndarray]:
+        """The groups of a coarser grouping and a cells x groups indicator matrix to sum cells into them."""
+        import numpy as np
+
+        keys = [tuple(v[c] for c in grouping) for v in self.values]
+        unique = sorted(set(keys))
+        index = {key: i for i, key in enumerate(unique)}
+        indicator = np.zeros((len(keys), len(unique)), dtype=np.int64)
+        for cell, key in enumerate(keys):
+            indicator[cell, index[key]] = 1
+        return [dict(zip(grouping, key, strict=True)) for key in unique], indicator
+
+
+def cell_table(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
+    return ctx.memo(("fairness.cells", columns), lambda: _count_cells(ctx, columns))
+
+
+def _count_cells(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
+    """One bincount over the rows: exact, and linear in the number of rows."""
     import numpy as np
     import pandas as pd
 
@@ -230,55 +267,48 @@ def _group_codes(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[np.ndarra
         column_codes, uniques = pd.factorize(labels, sort=True)
         codes = codes * len(uniques) + column_codes
         levels.append([str(u) for u in uniques])
-    # decode the combined codes that occur back into {column: value}
-    present = np.unique(codes)
-    groups: list[dict[str, str]] = []
+    present, dense = np.unique(codes, return_inverse=True)
+    cell_values: list[dict[str, str]] = []
     for code in present:
-        remainder = int(code)
-        values_by_column: dict[str, str] = {}
+        remainder, decoded = int(code), {}
         for column, column_levels in zip(reversed(columns), reversed(levels), strict=True):
-            remainder, index = divmod(remainder, len(column_levels))
-            values_by_column[column] = column_levels[index]
-        groups.append(dict(reversed(list(values_by_column.items()))))
-    dense = np.searchsorted(present, codes)
-    return dense, groups
+            remainder, position = divmod(remainder, len(column_levels))
+            decoded[column] = column_levels[position]
+        cell_values.append({c: decoded[c] for c in columns})
 
-
-def group_counts(ctx: AuditContext, columns: tuple[str, ...]) -> list[GroupCounts]:
-    """Confusion counts for each group of ``columns`` on the current data, in one pass of bincount."""
-    return ctx.memo(("fairness.counts", columns), lambda: _count(ctx, columns))
-
-
-def _count(ctx: AuditContext, columns: tuple[str, ...]) -> list[GroupCounts]:
-    import numpy as np
-    import pandas as pd
-
-    codes, groups = _group_codes(ctx, columns)
-    k = len(groups)
-    predicted = np.asarray(ctx.y_pred) == ctx.positive_label
-    rows = np.bincount(codes, minlength=k)
-    selected = np.bincount(codes, weights=predicted, minlength=k).astype(np.int64)
-    cells = np.zeros((k, 4), dtype=np.int64)
+    predicted = (np.asarray(ctx.y_pred) == ctx.positive_label).astype(np.int64)
     if ctx.target is not None:
-        truth_values = ctx.current[ctx.target].to_numpy()
-        known = ~pd.isna(truth_values)
-        actual = truth_values == ctx.positive_label
-        cell = actual.astype(np.int64) * 2 + predicted.astype(np.int64)  # 0 tn, 1 fp, 2 fn, 3 tp
-        flat = np.bincount(codes[known] * 4 + cell[known], minlength=k * 4)
-        cells = flat.reshape(k, 4)
+        truth = ctx.current[ctx.target].to_numpy()
+        known = ~pd.isna(truth)
+        actual = (truth == ctx.positive_label).astype(np.int64)
+        kind = np.where(known, actual * 2 + predicted, 4 + predicted)  # CELLS order
+    else:
+        kind = 4 + predicted
+    flat = np.bincount(dense * len(CELLS) + kind, minlength=len(present) * len(CELLS))
+    return CellTable(columns=columns, values=cell_values, counts=flat.reshape(len(present), len(CELLS)))
+
+
+def _group_counts_from(values: list[dict[str, str]], counts: np.ndarray) -> list[GroupCounts]:
     return [
         GroupCounts(
-            label=" / ".join(values.values()),
-            values=values,
-            rows=int(rows[i]),
-            selected=int(selected[i]),
-            tn=int(cells[i, 0]),
-            fp=int(cells[i, 1]),
-            fn=int(cells[i, 2]),
-            tp=int(cells[i, 3]),
+            label=" / ".join(v.values()),
+            values=v,
+            rows=int(counts[i].sum()),
+            selected=int(counts[i, 1] + counts[i, 3] + counts[i, 5]),
+            tn=int(counts[i, 0]),
+            fp=int(counts[i, 1]),
+            fn=int(counts[i, 2]),
+            tp=int(counts[i, 3]),
         )
-        for i, values in enumerate(groups)
+        for i, v in enumerate(values)
     ]
+
+
+def group_counts(ctx: AuditContext, grouping: tuple[str, ...], all_columns: tuple[str, ...]) -> list[GroupCounts]:
+    """Confusion counts for each group of ``grouping``, summed from the finest cells."""
+    table = cell_table(ctx, all_columns)
+    values, indicator = table.groups(grouping)
+    return _group_counts_from(values, indicator.T @ table.counts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,8 +453,10 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     reference = getattr(params, "reference_group", None)
     comparisons: list[Comparison] = []
     tables: dict[str, list[dict[str, Any]]] = {}
-    for grouping in _groupings(ctx, params):
-        groups = group_counts(ctx, grouping)
+    groupings = _groupings(ctx, params)
+    all_columns = tuple(dict.fromkeys(c for grouping in groupings for c in grouping))
+    for grouping in groupings:
+        groups = group_counts(ctx, grouping, all_columns)
         key = " × ".join(grouping)
         tables[key] = group_table(groups, params)
         if reference is not None and reference not in {g.label for g in groups}:
@@ -471,30 +503,160 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
             f"groups too small to judge ({', '.join(deciders)}) lie outside the range of the large groups; "
             "collect more data for them"
         )
+    interval = None
+    if params.bootstrap_samples > 0:
+        judged = [c.grouping for c in comparisons]
+        interval = bootstrap_interval(ctx, name, params, all_columns, judged, reference)
+        details["interval_method"] = (
+            f"{params.confidence:.0%} percentile bootstrap, {params.bootstrap_samples} resamples stratified by "
+            f"the finest group, seed {ctx.seed}"
+        )
     return Measurement(
         value=worst.value,
+        interval=interval,
         sample_size=len(ctx.current),
         method="per-group confusion counts (fairlearn definitions)",
         details=details,
         inconclusive_reason=reason,
-        summary=_sentence(name, worst, tables[" × ".join(worst.grouping)], how),
+        summary=_sentence(name, worst, tables[" × ".join(worst.grouping)], how, ctx.positive_label),
     )
 
 
-def _sentence(name: str, worst: Comparison, table: list[dict[str, Any]], how: str) -> str:
-    """One plain sentence: which groups, which rate, how far apart."""
+# ---------------------------------------------------------------------------------------------
+# Bootstrap intervals, from counts
+
+
+def _rates(counts: np.ndarray, rate: str) -> np.ndarray:
+    """A rate for every (resample, group) from counts shaped (..., groups, 6); NaN where undefined."""
+    import numpy as np
+
+    tn, fp, fn, tp, _, unl_sel = (counts[..., i] for i in range(len(CELLS)))
+    numerator, denominator = {
+        "selection_rate": (fp + tp + unl_sel, counts.sum(axis=-1)),
+        "tpr": (tp, tp + fn),
+        "fpr": (fp, fp + tn),
+        "fnr": (fn, tp + fn),
+        "precision": (tp, tp + fp),
+        "accuracy": (tp + tn, tp + tn + fp + fn),
+    }[rate]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+
+
+def metric_from_counts(
+    counts: np.ndarray, metric: str, eligible: np.ndarray, reference_index: int | None
+) -> np.ndarray:
+    """The between-group metric for every resample: counts (resamples, groups, 6) -> (resamples,)."""
+    import numpy as np
+
+    rates, how = _BETWEEN.get(metric, (("selection_rate",), "ratio"))
+    values = []
+    for rate in rates:
+        per_group = _rates(counts, rate)
+        judged = np.where(eligible[None, :], per_group, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"), _quiet_nan_warnings():
+            low = np.nanmin(judged, axis=1)
+            high = judged[:, reference_index] if reference_index is not None else np.nanmax(judged, axis=1)
+            if how == "difference":
+                values.append(high - low)
+            else:
+                values.append(np.where(high > 0, low / np.where(high > 0, high, 1), np.where(low == high, 1.0, np.nan)))
+    stacked = np.vstack(values)
+    with _quiet_nan_warnings():
+        return np.nanmax(stacked, axis=0) if how == "difference" else np.nanmin(stacked, axis=0)
+
+
+@contextmanager
+def _quiet_nan_warnings() -> Iterator[None]:
+    """All-NaN slices are expected (a rate undefined in a resample) and handled by the caller."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def bootstrap_interval(
+    ctx: AuditContext,
+    metric: str,
+    params: FairnessParams,
+    all_columns: tuple[str, ...],
+    groupings: list[tuple[str, ...]],
+    reference: str | None,
+) -> tuple[float, float] | None:
+    """Percentile interval of the check's value (the worst over groupings) under a stratified bootstrap.
+
+    Rows are resampled within each finest cell (every combination of sensitive values), which is
+    a multinomial draw over the cell's six counts; coarser groups are sums of cells, so every
+    grouping sees the same resample and no group ever vanishes from it.
+    """
+    import numpy as np
+
+    table = cell_table(ctx, all_columns)
+    rng = np.random.default_rng(ctx.seed)
+    draws = np.empty((params.bootstrap_samples, *table.counts.shape), dtype=np.int64)
+    for cell, counts in enumerate(table.counts):
+        total = int(counts.sum())
+        draws[:, cell, :] = rng.multinomial(total, counts / total, size=params.bootstrap_samples)
+    how = _BETWEEN.get(metric, (("selection_rate",), "ratio"))[1]
+    per_grouping = []
+    for grouping in groupings:
+        values, indicator = table.groups(grouping)
+        observed = _group_counts_from(values, indicator.T @ table.counts)
+        eligible_labels = _eligible(observed, params, sum(g.rows for g in observed))
+        eligible = np.array([g.label in eligible_labels for g in observed])
+        labels = [g.label for g in observed]
+        index = labels.index(reference) if reference is not None and reference in labels else None
+        if reference is not None and index is None:
+            continue
+        grouped = np.einsum("bcs,cg->bgs", draws, indicator)
+        per_grouping.append(metric_from_counts(grouped, metric, eligible, index))
+    if not per_grouping:
+        return None
+    stacked = np.vstack(per_grouping)
+    with _quiet_nan_warnings():
+        worst = np.nanmax(stacked, axis=0) if how == "difference" else np.nanmin(stacked, axis=0)
+    worst = worst[~np.isnan(worst)]
+    if len(worst) == 0:
+        return None
+    tail = (1 - params.confidence) / 2 * 100
+    low, high = np.percentile(worst, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+RATE_PHRASES = {
+    "selection_rate": "{label} rows are given {outcome}",
+    "tpr": "among rows whose true outcome is {outcome}, {label} rows are predicted so",
+    "fpr": "among rows whose true outcome is not {outcome}, {label} rows are wrongly predicted {outcome}",
+    "fnr": "among rows whose true outcome is {outcome}, {label} rows are missed",
+    "precision": "of the {label} rows predicted {outcome}, the share truly {outcome}",
+    "accuracy": "{label} rows are predicted correctly",
+}
+
+
+def _sentence(name: str, worst: Comparison, table: list[dict[str, Any]], how: str, positive: Any) -> str:
+    """One plain sentence a PM can read: which groups, which rate, how far apart."""
     rates = {row["group"]: row[worst.rate] for row in table}
     low, high = worst.low, worst.high
-    rate_name = RATE_NAMES[worst.rate]
     lo, hi = rates.get(low), rates.get(high)
     if lo is None or hi is None or worst.value is None:
         return ""
+    outcome = f"'{positive}'"
+    grouping = " × ".join(worst.grouping)
+    if worst.rate == "selection_rate" and how == "ratio":
+        return (
+            f"By {grouping}: {low} rows are given {outcome} at {worst.value:.2f} times the rate of {high} rows "
+            f"({lo:.1%} vs {hi:.1%})."
+        )
     if how == "ratio":
         return (
-            f"By {' × '.join(worst.grouping)}: the {rate_name} of {low} ({lo:.2f}) is {worst.value:.2f} times "
-            f"that of {high} ({hi:.2f})."
+            f"By {grouping}: the {RATE_NAMES[worst.rate]} of {low} ({lo:.1%}) is {worst.value:.2f} times that of "
+            f"{high} ({hi:.1%})."
         )
+    phrase = RATE_PHRASES[worst.rate].format(label=low, outcome=outcome)
     return (
-        f"By {' × '.join(worst.grouping)}: the {rate_name} ranges from {lo:.2f} ({low}) to {hi:.2f} ({high}), "
+        f"By {grouping}: {phrase[0].upper() + phrase[1:]} {lo:.1%} of the time, against {hi:.1%} for {high}; "
         f"a gap of {worst.value:.2f}."
+        if worst.rate != "precision"
+        else f"By {grouping}: {phrase} is {lo:.1%}, against {hi:.1%} for {high}; a gap of {worst.value:.2f}."
     )

@@ -19,6 +19,7 @@ def _round(value: float) -> float:
 def bar_chart(
     items: Sequence[tuple[str, float | None, tuple[float, float] | None]],
     *,
+    highlight: frozenset[str] = frozenset(),
     maximum: float | None = None,
     marker: tuple[float, str] | None = None,
     value_format: str = "number",
@@ -43,13 +44,17 @@ def bar_chart(
             if value is None
             else (f"{value * 100:.1f}%" if value_format == "percent" else number(value))
         )
+        end = max(0.0, (value or 0.0) * scale)
+        if interval is not None:
+            end = max(end, interval[1] * scale)  # the value is written past the whisker, not over it
         bars.append(
             {
                 "label": label,
+                "css": "bar bar-highlight" if label in highlight else "bar",
                 "y": y,
                 "text_y": y + bar_height * 0.72,
                 "width": _round(max(0.0, (value or 0.0) * scale)),
-                "value_x": _round(label_width + max(0.0, (value or 0.0) * scale) + 6),
+                "value_x": _round(label_width + end + 6),
                 "text": text,
                 "interval": None
                 if interval is None

@@ -184,7 +184,10 @@ def _explain_extras(checks: list[CheckResult]) -> dict[str, Any]:
     importance = details["importance"][:20]
     sensitive = set(details.get("sensitive_inputs", []))
     return {
-        "chart": bar_chart([(str(r["column"]), r["mean_abs_shap"], None) for r in importance]),
+        "chart": bar_chart(
+            [(str(r["column"]), r["mean_abs_shap"], None) for r in importance],
+            highlight=frozenset(str(s) for s in sensitive),
+        ),
         "explainer": details.get("explainer"),
         "explains": details.get("explains"),
         "sample_size": number(details.get("sample_size")),

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from govkit.policy import Policy, load_policy
@@ -20,6 +21,8 @@ from govkit.runner import run_policy
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from govkit.signing import SignOff
 
 TRACKED_LIBRARIES = (
     "govkit",
@@ -156,6 +159,7 @@ def render(
     out: str | Path,
     formats: list[str] | tuple[str, ...] = ("html", "json"),
     templates: str | Path | None = None,
+    signoffs: Sequence[SignOff] = (),
 ) -> dict[str, Path]:
     """Write the chosen outputs of a result into ``out``; return format -> path.
 
@@ -170,6 +174,10 @@ def render(
     folder = Path(out)
     written: dict[str, Path] = {}
     for name in formats:
-        text = result.to_json() if name == "json" else render_format(result, name, templates=templates)
+        text = (
+            result.to_json()
+            if name == "json"
+            else render_format(result, name, templates=templates, signoffs=signoffs)
+        )
         written[name] = write_text_atomic(folder / OUTPUT_FILES[name], text)
     return written

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govkit.results import RunResult
+
+if TYPE_CHECKING:
+    from govkit.signing import SignOff
 
 FORMATS = ("html", "json", "junit", "markdown")
 
 
-def render_format(result: RunResult, name: str, templates: str | Path | None = None) -> str:
+def render_format(
+    result: RunResult, name: str, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()
+) -> str:
     """The text of one output format for ``result``."""
     if name == "json":
         return result.to_json()
     if name == "html":
         from govkit.report.html import render_html
 
-        return render_html(result, templates=templates)
+        return render_html(result, templates=templates, signoffs=signoffs)
     if name == "junit":
         from govkit.report.junit import render_junit
 

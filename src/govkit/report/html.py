@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govkit.errors import InputError
 from govkit.resources import templates_dir
 from govkit.results import RunResult
+
+if TYPE_CHECKING:
+    from govkit.signing import SignOff
 
 TEMPLATE = "report.html.j2"
 
@@ -31,7 +36,10 @@ def environment(templates: str | Path | None = None):  # noqa: ANN201 - jinja2 i
     )
 
 
-def render_html(result: RunResult, templates: str | Path | None = None) -> str:
+def render_html(
+    result: RunResult, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()
+) -> str:
+    """The report; sign-offs, when given, are shown in the sign-off block (only those bound to this result)."""
     from govkit.report.view import build_view
 
-    return environment(templates).get_template(TEMPLATE).render(view=build_view(result))
+    return environment(templates).get_template(TEMPLATE).render(view=build_view(result, signoffs))

@@ -6,7 +6,9 @@ print. Nothing is marked safe: every string reaches the template engine as plain
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from govkit.report.charts import bar_chart, mini_histogram
 from govkit.report.text import (
@@ -19,6 +21,15 @@ from govkit.report.text import (
     threshold_text,
 )
 from govkit.results import CheckResult, RunResult, Status
+
+if TYPE_CHECKING:
+    from govkit.signing import SignOff
+
+DECISION_TEXT = {
+    "approve": "Approved",
+    "reject": "Rejected",
+    "approve-with-conditions": "Approved with conditions",
+}
 
 FAMILY_ORDER = ("quality", "drift", "performance", "fairness", "explain")
 
@@ -221,7 +232,30 @@ EXTRAS = {
 }
 
 
-def build_view(result: RunResult) -> dict[str, Any]:
+def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, Any]:
+    """Sign-offs bound to exactly this result; others (for an earlier audit) are counted, not shown."""
+    results_sha256 = hashlib.sha256(result.to_json().encode("utf-8")).hexdigest()
+    bound = [s for s in signoffs if s.results_sha256 == results_sha256]
+    return {
+        "results_sha256": results_sha256,
+        "entries": [
+            {
+                "name": s.name,
+                "role": s.role,
+                "decision": s.decision,
+                "decision_text": DECISION_TEXT.get(s.decision, s.decision),
+                "conditions": s.conditions or "",
+                "expires": s.expires.isoformat() if s.expires else "no expiry",
+                "signed_at": s.signed_at,
+                "keyid": s.keyid[:16],
+            }
+            for s in bound
+        ],
+        "stale": len(signoffs) - len(bound),
+    }
+
+
+def build_view(result: RunResult, signoffs: Sequence[SignOff] = ()) -> dict[str, Any]:
     """Everything the HTML template shows, already formatted."""
     verdict = result.verdict
     label, explanation = VERDICT_TEXT[verdict]
@@ -297,4 +331,5 @@ def build_view(result: RunResult) -> dict[str, Any]:
         },
         "schema_version": result.schema_version,
         "fail_on": result.fail_on,
+        "signoff": _signoff_view(result, signoffs),
     }

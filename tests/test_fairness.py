@@ -250,3 +250,61 @@ def test_bootstrap_keeps_a_tiny_group_in_every_resample() -> None:
     # B always selects both rows, A selects about half: the gap is never undefined
     assert measured.interval is not None
     assert 0.0 < measured.interval[0] <= measured.value <= measured.interval[1] <= 1.0
+
+
+def _aif360_pairs(ctx: AuditContext, column: str):
+    """Every pair of groups of a column whose rows are numerous enough for both rates to be defined."""
+    groups = sorted(ctx.current[column].astype(str).unique())
+    return [(a, b) for i, a in enumerate(groups) for b in groups[i + 1 :]]
+
+
+@pytest.mark.parametrize("column", ["sex", "race"])
+def test_matches_aif360_pairwise_on_the_example(adult_build, column: str) -> None:
+    """AIF360 compares an unprivileged with a privileged group; govkit compares all groups.
+
+    Conventions, mapped explicitly on each pair (privileged = the group with the higher selection rate):
+    - demographic parity difference = -statistical_parity_difference (AIF360 is unprivileged minus privileged)
+    - demographic parity ratio = disparate_impact_ratio (unprivileged over privileged)
+    - disparate impact ratio against the privileged group = disparate_impact_ratio
+    - equal opportunity difference = |equal_opportunity_difference| (AIF360 keeps the sign)
+    - false positive rate difference = |difference(specificity_score)| (FPR = 1 - specificity)
+    - predictive parity difference = |difference(precision_score)|
+    - equalized odds difference = max(|TPR gap|, |FPR gap|) (AIF360's average_odds_difference averages them)
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from aif360.sklearn import metrics as aif
+    from sklearn.metrics import precision_score
+
+    ctx = _example_context(adult_build)
+    for low_name, high_name in _aif360_pairs(ctx, column):
+        rows = ctx.current[column].astype(str).isin([low_name, high_name]).to_numpy()
+        frame = ctx.current.loc[rows].reset_index(drop=True)
+        pair = context(frame, ctx.y_pred[rows], positive=">50K", sensitive=[column])
+        pair.target = "income-per-year"
+        params = FairnessParams(**ALL_GROUPS)
+        groups = pd.Index(frame[column].astype(str), name=column)
+        y_true = pd.Series((frame["income-per-year"] == ">50K").astype(int).to_numpy(), index=groups)
+        y_pred = pd.Series((ctx.y_pred[rows] == ">50K").astype(int), index=groups)
+        rates = y_pred.groupby(level=0).mean()
+        privileged = rates.idxmax()
+        common = {"prot_attr": column, "priv_group": privileged, "pos_label": 1}
+
+        def ours(name: str, **extra: object) -> float:
+            chosen = ReferenceGroupParams(**ALL_GROUPS, **extra) if extra else params
+            return fairness.run(name, chosen, pair).value
+
+        spd = aif.statistical_parity_difference(y_true, y_pred, **common)
+        di = aif.disparate_impact_ratio(y_true, y_pred, **common)
+        eod = aif.equal_opportunity_difference(y_true, y_pred, **common)
+        fpr_gap = aif.difference(aif.specificity_score, y_true, y_pred, **common)
+        ppv_gap = aif.difference(precision_score, y_true, y_pred, **common)
+        assert ours("demographic_parity_difference") == pytest.approx(-spd, abs=1e-9)
+        assert ours("demographic_parity_ratio") == pytest.approx(di, abs=1e-9)
+        assert ours("disparate_impact_ratio", reference_group=privileged) == pytest.approx(di, abs=1e-9)
+        assert ours("equal_opportunity_difference") == pytest.approx(abs(eod), abs=1e-9)
+        assert ours("false_positive_rate_difference") == pytest.approx(abs(fpr_gap), abs=1e-9)
+        assert ours("predictive_parity_difference") == pytest.approx(abs(ppv_gap), abs=1e-9)
+        assert ours("equalized_odds_difference") == pytest.approx(max(abs(eod), abs(fpr_gap)), abs=1e-9)

@@ -35,7 +35,9 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 @pytest.fixture(scope="module")
-def example_audit(adult_build: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def example_audit(
+    adult_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     project = tmp_path_factory.mktemp("project")
     (project / "govkit.yaml").write_text((Path(__file__).parent.parent / "examples/adult/govkit.yaml").read_text())
     (project / "build").symlink_to(adult_build)
@@ -98,8 +100,9 @@ def test_render_rebuilds_identical_outputs(example_audit, tmp_path: Path) -> Non
 
 
 def test_library_call_returns_a_result_without_printing(adult_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import govkit
     import skops.io as sio
+
+    import govkit
 
     model = sio.load(adult_build / "model.skops", trusted=["sklearn.tree._tree.Tree"])
     import pandas as pd
@@ -127,9 +130,23 @@ def test_predictions_only_mode(adult_build: Path, tmp_path: Path) -> None:
     current.to_csv(tmp_path / "scored.csv", index=False)
     completed = run(
         [
-            "audit", "--data", str(tmp_path / "scored.csv"), "--reference", str(adult_build / "reference.csv"),
-            "--target", "income-per-year", "--sensitive", "sex,race", "--positive-label", ">50K",
-            "--prediction-column", "predicted", "--probability-column", "score", "--out", str(tmp_path / "out"),
+            "audit",
+            "--data",
+            str(tmp_path / "scored.csv"),
+            "--reference",
+            str(adult_build / "reference.csv"),
+            "--target",
+            "income-per-year",
+            "--sensitive",
+            "sex,race",
+            "--positive-label",
+            ">50K",
+            "--prediction-column",
+            "predicted",
+            "--probability-column",
+            "score",
+            "--out",
+            str(tmp_path / "out"),
         ]
     )
     assert completed.returncode == 1, completed.stderr
@@ -165,7 +182,15 @@ def test_missing_target_column(adult_build: Path, tmp_path: Path) -> None:
 def test_sensitive_column_not_found(adult_build: Path, tmp_path: Path) -> None:
     line = _single_error_line(
         run(
-            ["audit", "--data", str(adult_build / "current.csv"), "--target", "income-per-year", "--sensitive", "gender"],
+            [
+                "audit",
+                "--data",
+                str(adult_build / "current.csv"),
+                "--target",
+                "income-per-year",
+                "--sensitive",
+                "gender",
+            ],
             cwd=tmp_path,
         )
     )
@@ -188,8 +213,15 @@ def test_unreadable_model(adult_build: Path, tmp_path: Path) -> None:
 def test_untrusted_skops_types_are_named(adult_build: Path, tmp_path: Path) -> None:
     line = _single_error_line(
         run(
-            ["audit", "--data", str(adult_build / "current.csv"), "--model", str(adult_build / "model.skops"),
-             "--target", "income-per-year"],
+            [
+                "audit",
+                "--data",
+                str(adult_build / "current.csv"),
+                "--model",
+                str(adult_build / "model.skops"),
+                "--target",
+                "income-per-year",
+            ],
             cwd=tmp_path,
         )
     )
@@ -202,7 +234,9 @@ def test_untrusted_skops_types_are_named(adult_build: Path, tmp_path: Path) -> N
 
 def test_bad_policy_lists_every_problem(adult_build: Path, tmp_path: Path) -> None:
     policy = tmp_path / "mine.yaml"
-    policy.write_text("version: 1\nname: mine\nchecks:\n  - id: fairness.demographic_parity_diference\n  - id: drift.nope\n")
+    policy.write_text(
+        "version: 1\nname: mine\nchecks:\n  - id: fairness.demographic_parity_diference\n  - id: drift.nope\n"
+    )
     completed = run(["audit", "--data", str(adult_build / "current.csv"), "--policy", str(policy)], cwd=tmp_path)
     assert completed.returncode == 2
     assert completed.stderr.splitlines() == [

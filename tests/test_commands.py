@@ -85,7 +85,12 @@ def test_checks_lists_every_family_and_filters() -> None:
 def test_policies_lists_the_bundled_ones() -> None:
     code, out, _ = invoke("policies")
     assert code == 0
-    for name in ("default:", "lending (extends default):", "hiring (extends default):", "eu-ai-act-high-risk (extends default):"):
+    for name in (
+        "default:",
+        "lending (extends default):",
+        "hiring (extends default):",
+        "eu-ai-act-high-risk (extends default):",
+    ):
         assert name in out
 
 
@@ -118,7 +123,10 @@ def test_init_writes_a_config_that_audits_without_edits(adult_build: Path, tmp_p
     frame.to_csv(folder / "applicants.csv", index=False)
     init = subprocess.run(
         [sys.executable, "-m", "govkit.cli", "init", "--data", "applicants.csv"],
-        cwd=folder, capture_output=True, text=True, timeout=120,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert init.returncode == 0, init.stderr
     text = (folder / "govkit.yaml").read_text()
@@ -138,7 +146,10 @@ def test_init_writes_a_config_that_audits_without_edits(adult_build: Path, tmp_p
 
     again = subprocess.run(
         [sys.executable, "-m", "govkit.cli", "init", "--data", "applicants.csv"],
-        cwd=folder, capture_output=True, text=True, timeout=120,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert again.returncode == 2
     assert "already exists" in again.stderr
@@ -147,7 +158,10 @@ def test_init_writes_a_config_that_audits_without_edits(adult_build: Path, tmp_p
 
 def test_plugin_family_is_loaded_only_when_a_policy_names_it(tmp_path: Path) -> None:
     policy = tmp_path / "plugin.yaml"
-    policy.write_text("version: 1\nname: plugin\nchecks:\n  - id: example.missing_share\n    params: {column: a}\n    fail_if: {gt: 0.25}\n")
+    policy.write_text(
+        "version: 1\nname: plugin\nchecks:\n"
+        "  - id: example.missing_share\n    params: {column: a}\n    fail_if: {gt: 0.25}\n"
+    )
     data = tmp_path / "data.csv"
     data.write_text("a,b\n1,2\n,3\n4,5\n6,7\n")
     code = f"""

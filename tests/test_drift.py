@@ -144,9 +144,7 @@ def test_sensitive_target_and_prediction_columns_are_not_tested_by_default(refer
     assert explicit.details["column_selection"] == "explicit"
 
 
-def _preset_scores(
-    reference: pd.DataFrame, current: pd.DataFrame, **preset: Any
-) -> dict[str, tuple[float, str]]:
+def _preset_scores(reference: pd.DataFrame, current: pd.DataFrame, **preset: Any) -> dict[str, tuple[float, str]]:
     """Evidently's DataDriftPreset run directly: column -> (score, test status)."""
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset

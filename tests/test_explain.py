@@ -163,9 +163,7 @@ def one_hot_pipeline(variant: str) -> Pipeline:
             [("onehot", OneHotEncoder(), ["region"]), ("num", "passthrough", ["income", "debt"])]
         )
     elif variant == "remainder-passthrough-drop-first":
-        columns = ColumnTransformer(
-            [("onehot", OneHotEncoder(drop="first"), ["region"])], remainder="passthrough"
-        )
+        columns = ColumnTransformer([("onehot", OneHotEncoder(drop="first"), ["region"])], remainder="passthrough")
     else:  # "infrequent-sparse": "island" (3%) is folded into an infrequent column; output stays sparse
         columns = ColumnTransformer(
             [
@@ -275,7 +273,16 @@ def test_model_agnostic_permutation_is_additive_and_exact_for_two_features(scale
     np.testing.assert_allclose(row_totals(explanation), predict(sample), rtol=0, atol=1e-9)
     expected = np.array([brute_force_shapley(predict, row, background) for _, row in sample.iterrows()])
     np.testing.assert_allclose(explanation.values, expected, rtol=0, atol=1e-9)
-    assert ctx.sampling == [sampled(population=14, sample=10, seed=3)]
+    assert ctx.sampling == [
+        sampled(population=14, sample=10, seed=3),
+        {
+            "family": "explain",
+            "what": "reference rows used as the SHAP background",
+            "population": len(reference),
+            "sample": 10,
+            "seed": 4,
+        },
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

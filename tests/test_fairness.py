@@ -13,7 +13,9 @@ from govkit.families.fairness import FairnessParams, ReferenceGroupParams, wilso
 ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0, "bootstrap_samples": 0}
 
 
-def context(frame: pd.DataFrame, predictions: list, positive: object = 1, sensitive: list[str] | None = None) -> AuditContext:
+def context(
+    frame: pd.DataFrame, predictions: list, positive: object = 1, sensitive: list[str] | None = None
+) -> AuditContext:
     return AuditContext(
         current=frame,
         reference=None,
@@ -188,7 +190,9 @@ def test_matches_fairlearn_on_the_example(adult_build, column: str) -> None:
         y_pred=y_pred,
         sensitive_features=groups,
     )
-    rows = {row["group"]: row for row in fairness.run("demographic_parity_ratio", params, ctx).details["groups"][column]}
+    rows = {
+        row["group"]: row for row in fairness.run("demographic_parity_ratio", params, ctx).details["groups"][column]
+    }
     for group, metrics in frame.by_group.iterrows():
         assert rows[str(group)]["count"] == metrics["count"]
         for rate in ("selection_rate", "tpr", "fpr"):
@@ -212,8 +216,13 @@ def test_metric_from_counts_equals_the_point_estimate(hand_made: AuditContext) -
 
     table = cell_table(hand_made, ("sex",))
     eligible = np.array([True, True])
-    for name in ("demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
-                 "predictive_parity_difference", "accuracy_difference"):
+    for name in (
+        "demographic_parity_ratio",
+        "equalized_odds_difference",
+        "equalized_odds_ratio",
+        "predictive_parity_difference",
+        "accuracy_difference",
+    ):
         expected = fairness.run(name, FairnessParams(**ALL_GROUPS), hand_made).value
         assert metric_from_counts(table.counts[None, :, :], name, eligible, None)[0] == pytest.approx(expected)
 
@@ -292,7 +301,7 @@ def test_matches_aif360_pairwise_on_the_example(adult_build, column: str) -> Non
         privileged = rates.idxmax()
         common = {"prot_attr": column, "priv_group": privileged, "pos_label": 1}
 
-        def ours(name: str, **extra: object) -> float:
+        def ours(name: str, pair: AuditContext = pair, params: FairnessParams = params, **extra: object) -> float:
             chosen = ReferenceGroupParams(**ALL_GROUPS, **extra) if extra else params
             return fairness.run(name, chosen, pair).value
 
@@ -308,3 +317,54 @@ def test_matches_aif360_pairwise_on_the_example(adult_build, column: str) -> Non
         assert ours("false_positive_rate_difference") == pytest.approx(abs(fpr_gap), abs=1e-9)
         assert ours("predictive_parity_difference") == pytest.approx(abs(ppv_gap), abs=1e-9)
         assert ours("equalized_odds_difference") == pytest.approx(max(abs(eod), abs(fpr_gap)), abs=1e-9)
+
+
+def test_regression_group_errors_by_hand() -> None:
+    # A: predictions 1, 3 for truth 2, 2 -> MAE 1, RMSE 1, mean prediction 2
+    # B: predictions 5, 5 for truth 4, 8 -> MAE 2, RMSE sqrt((1 + 9) / 2), mean prediction 5
+    frame = pd.DataFrame({"sex": list("AABB"), "y": [2.0, 2.0, 4.0, 8.0]})
+    ctx = AuditContext(
+        current=frame,
+        reference=None,
+        target="y",
+        sensitive=["sex"],
+        features=[],
+        task="regression",
+        positive_label=None,
+        current_predictions=Predictions(labels=np.array([1.0, 3.0, 5.0, 5.0]), scores=None),
+    )
+    params = FairnessParams(**ALL_GROUPS)
+    assert fairness.run("mae_difference", params, ctx).value == pytest.approx(1.0)
+    assert fairness.run("rmse_difference", params, ctx).value == pytest.approx(np.sqrt(5) - 1)
+    measured = fairness.run("mean_prediction_difference", params, ctx)
+    assert measured.value == pytest.approx(3.0)
+    assert measured.summary == "By sex: the mean prediction ranges from 2 (A) to 5 (B)."
+    with pytest.raises(ValueError, match="binary decisions"):
+        fairness.run("demographic_parity_ratio", params, ctx)
+
+
+def test_every_fairness_check_runs_in_predictions_only_mode(adult_build, tmp_path) -> None:
+    """No model file: decisions and scores come from columns, and every classification check has a value."""
+    import skops.io as sio
+
+    import govkit
+    from govkit.policy import load_policy
+
+    model = sio.load(adult_build / "model.skops", trusted=["sklearn.tree._tree.Tree"])
+    current = pd.read_csv(adult_build / "current.csv")
+    current["decision"] = model.predict(current[list(model.feature_names_in_)])
+    names = [n for n in fairness.CHECKS if n not in fairness.REGRESSION_STATS]
+    policy = tmp_path / "all-fairness.yaml"
+    policy.write_text("version: 1\nname: all\nchecks:\n" + "".join(f"  - id: fairness.{n}\n" for n in names))
+    result = govkit.audit(
+        data=current,
+        target="income-per-year",
+        sensitive=["sex", "race"],
+        prediction_column="decision",
+        positive_label=">50K",
+        policy=load_policy(policy),
+    )
+    assert {c.id for c in result.checks} == {f"fairness.{n}" for n in names}
+    for check in result.checks:
+        assert check.status.value in ("pass", "inconclusive"), (check.id, check.message)
+        assert check.measurement.value is not None, check.id

@@ -64,8 +64,14 @@ def test_junit_of_a_hand_made_result_with_every_status(tmp_path: Path) -> None:
 
     result = RunResult.read(next(Path(__file__).parent.glob("data/result-small.json")))
     result.checks = [
-        CheckResult(id=f"x.{s.value}", family="x", title=s.value, status=s, message=f"<{s.value}> & co",
-                    measurement=Measurement(value=0.5))
+        CheckResult(
+            id=f"x.{s.value}",
+            family="x",
+            title=s.value,
+            status=s,
+            message=f"<{s.value}> & co",
+            measurement=Measurement(value=0.5),
+        )
         for s in Status
     ]
     text = render_junit(result)
@@ -91,7 +97,9 @@ def test_template_override_replaces_only_what_it_names(audited: Path, tmp_path: 
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "report.css").write_text("body { background: #fafafa; } /* house style */\n")
-    completed = govkit("render", str(audited / "results.json"), "--out", str(tmp_path / "out"), "--templates", str(templates))
+    completed = govkit(
+        "render", str(audited / "results.json"), "--out", str(tmp_path / "out"), "--templates", str(templates)
+    )
     assert completed.returncode == 0, completed.stderr
     html = (tmp_path / "out" / "report.html").read_text()
     assert "/* house style */" in html
@@ -109,20 +117,45 @@ def test_signoff_and_verify_detect_every_kind_of_tampering(audited: Path, tmp_pa
     assert govkit("verify", str(results), "--trusted-keys", str(trusted)).returncode == 1  # nothing signed yet
 
     signed = govkit(
-        "signoff", str(results), "--key", str(keys / "alice.pem"), "--name", "Alice Adams", "--role", "Risk officer",
-        "--decision", "approve-with-conditions", "--conditions", "Retrain on 2025 data", "--expires", "2099-01-01",
+        "signoff",
+        str(results),
+        "--key",
+        str(keys / "alice.pem"),
+        "--name",
+        "Alice Adams",
+        "--role",
+        "Risk officer",
+        "--decision",
+        "approve-with-conditions",
+        "--conditions",
+        "Retrain on 2025 data",
+        "--expires",
+        "2099-01-01",
     )
     assert signed.returncode == 0, signed.stderr
-    assert govkit(
-        "signoff", str(results), "--key", str(keys / "bob.pem"), "--name", "Bob Brown", "--role", "Product manager",
-        "--decision", "approve",
-    ).returncode == 0
+    assert (
+        govkit(
+            "signoff",
+            str(results),
+            "--key",
+            str(keys / "bob.pem"),
+            "--name",
+            "Bob Brown",
+            "--role",
+            "Product manager",
+            "--decision",
+            "approve",
+        ).returncode
+        == 0
+    )
     html = (audited / "report.html").read_text()
     assert "Alice Adams" in html and "Approved with conditions" in html and "Bob Brown" in html
 
     ok = govkit("verify", str(results), "--trusted-keys", str(trusted))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"VERIFIED: {results} approved by Alice Adams (Risk officer), Bob Brown (Product manager)")
+    assert ok.stdout.startswith(
+        f"VERIFIED: {results} approved by Alice Adams (Risk officer), Bob Brown (Product manager)"
+    )
     # govkit render reproduces the signed report byte for byte
     assert govkit("render", str(results), "--out", str(tmp_path / "again"), "--format", "html").returncode == 0
     assert (tmp_path / "again" / "report.html").read_bytes() == (audited / "report.html").read_bytes()

@@ -104,8 +104,7 @@ checks:
         "lending.yaml: checks[1].severity: 'critical' is not allowed (use 'blocking' or 'advisory')",
         "lending.yaml: checks[2].id: unknown check 'fairness.demographic_parity_diference' "
         "(did you mean 'fairness.demographic_parity_difference'?)",
-        "lending.yaml: checks[3].params.min_group_sise: unknown key 'min_group_sise' "
-        "(did you mean 'min_group_size'?)",
+        "lending.yaml: checks[3].params.min_group_sise: unknown key 'min_group_sise' (did you mean 'min_group_size'?)",
     ]
 
 
@@ -131,8 +130,7 @@ checks:
     assert caught.value.problems == [
         "lending.yaml: checks[1].id: unknown check 'fairness.demographic_parity_diference' "
         "(did you mean 'fairness.demographic_parity_difference'?)",
-        "lending.yaml: checks[2].params.min_group_sise: unknown key 'min_group_sise' "
-        "(did you mean 'min_group_size'?)",
+        "lending.yaml: checks[2].params.min_group_sise: unknown key 'min_group_sise' (did you mean 'min_group_size'?)",
         "lending.yaml: checks[3].id: check 'fairness.demographic_parity_ratio' is listed twice "
         "(first at checks[0]); keep one entry",
         "lending.yaml: checks[4]: warn_if and fail_if point in opposite directions; "

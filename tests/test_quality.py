@@ -200,9 +200,7 @@ def test_row_count_outside_the_band_fails():
     assert failures(failed) == [("expect_table_row_count_to_be_between", None)]
     assert "the current data has 1 row, outside the expected 2–200" in failed.summary
     assert (
-        quality.run(
-            "failed_expectations", QualityParams(row_count_band=None), make_ctx(current, reference)
-        ).value
+        quality.run("failed_expectations", QualityParams(row_count_band=None), make_ctx(current, reference)).value
         == 0.0
     )
 
@@ -271,10 +269,7 @@ def test_completeness_is_the_lowest_present_share_over_current_columns():
     assert measurement.value == 0.5
     assert measurement.details["columns"] == {"a": 0.75, "b": 0.5, "c": 1.0}
     assert measurement.details["least_complete"] == "b"
-    assert (
-        measurement.summary
-        == "The least complete column is 'b': 50% of its values are present in the current data."
-    )
+    assert measurement.summary == "The least complete column is 'b': 50% of its values are present in the current data."
 
 
 def test_completeness_works_without_reference():

@@ -31,9 +31,16 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,2000",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,2000",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
@@ -109,7 +116,11 @@ def test_injected_markup_in_the_report_stays_text(browser, tmp_path: Path) -> No
     )
     frame["pred"] = frame["y"]
     result = govkit.audit(
-        data=frame, reference=frame.sample(frac=1, random_state=1), target="y", sensitive=["group"], prediction_column="pred"
+        data=frame,
+        reference=frame.sample(frac=1, random_state=1),
+        target="y",
+        sensitive=["group"],
+        prediction_column="pred",
     )
     page = result.write_html(tmp_path / "report.html")
     html = page.read_text()

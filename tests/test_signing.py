@@ -59,9 +59,7 @@ class Audit:
         self.reference = self.inputs / "reference.csv"
         self.reference.write_text("age,sex,income,approved\n40,M,50000,1\n22,F,30000,0\n")
         self.policy = self.inputs / "policy.yaml"
-        self.policy.write_text(
-            "version: 1\nname: lending\nchecks:\n  - id: fairness.demographic_parity_ratio\n"
-        )
+        self.policy.write_text("version: 1\nname: lending\nchecks:\n  - id: fairness.demographic_parity_ratio\n")
 
         self.out = root / "out"
         self.out.mkdir()
@@ -214,10 +212,7 @@ def test_keygen_never_overwrites(tmp_path: Path) -> None:
     before = private.read_bytes(), public.read_bytes()
     with pytest.raises(InputError) as caught:
         generate_keypair(private)
-    assert (
-        str(caught.value)
-        == f"{private}: already exists; govkit never overwrites a key file, choose another path"
-    )
+    assert str(caught.value) == f"{private}: already exists; govkit never overwrites a key file, choose another path"
     # An existing public key stops it too, before the private key is written.
     other = tmp_path / "bob.pem"
     with pytest.raises(InputError, match="already exists"):
@@ -253,10 +248,7 @@ def test_pae_verifies_the_dsse_spec_signature() -> None:
         "payload": "aGVsbG8gd29ybGQ=",
         "payloadType": "http://example.com/HelloWorld",
         "signatures": [
-            {
-                "sig": "A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAaja"
-                "bZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="
-            }
+            {"sig": "A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="}
         ],
     }
     x = 46950820868899156662930047687818585632848591499744589407958293238635476079160
@@ -484,8 +476,7 @@ def test_changed_results_json_fails(signed: Audit) -> None:
     outcome = signed.verify(unsigned_report_sha256=None)
     assert not outcome.ok
     assert outcome.reasons == [
-        f"{signed.results} changed since sign-off:"
-        f" sha256 now {sha(signed.results.read_bytes())} != signed {signed_sha}"
+        f"{signed.results} changed since sign-off: sha256 now {sha(signed.results.read_bytes())} != signed {signed_sha}"
     ]
 
 
@@ -540,9 +531,7 @@ def test_changed_policy_and_reference_files_fail(signed: Audit) -> None:
     assert len(reasons) == 2
 
 
-def test_missing_model_file_fails_and_given_paths_override_recorded_ones(
-    signed: Audit, tmp_path: Path
-) -> None:
+def test_missing_model_file_fails_and_given_paths_override_recorded_ones(signed: Audit, tmp_path: Path) -> None:
     moved_model, moved_data = tmp_path / "elsewhere.skops", tmp_path / "elsewhere.csv"
     signed.model.rename(moved_model)
     assert signed.verify().reasons == [f"model file {signed.model} is missing"]
@@ -563,8 +552,7 @@ def test_expired_sign_off_fails(audit: Audit) -> None:
     outcome = audit.verify(now=datetime(2025, 4, 1, 0, 1, tzinfo=UTC))
     assert not outcome.ok
     assert outcome.reasons == [
-        "sign-off #1: the sign-off by Alice Adams (Chief Risk Officer) expired on 2025-03-31"
-        " (today is 2025-04-01 UTC)"
+        "sign-off #1: the sign-off by Alice Adams (Chief Risk Officer) expired on 2025-03-31 (today is 2025-04-01 UTC)"
     ]
     assert outcome.approvals == []
 
@@ -639,9 +627,7 @@ def test_swapped_payload_type_fails(signed: Audit) -> None:
     data["envelopes"][0]["payloadType"] = "application/json"
     sidecar.write_text(json.dumps(data))
     [reason] = signed.verify(report_path=None).reasons
-    assert reason.startswith(
-        "sign-off #1 by Alice Adams (Chief Risk Officer) (unverified claim): signature by key "
-    )
+    assert reason.startswith("sign-off #1 by Alice Adams (Chief Risk Officer) (unverified claim): signature by key ")
     assert reason.endswith(" does not verify: the envelope was altered after signing")
 
 

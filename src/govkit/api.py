@@ -8,10 +8,10 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from govkit.policy import Policy, load_policy
@@ -175,9 +175,7 @@ def render(
     written: dict[str, Path] = {}
     for name in formats:
         text = (
-            result.to_json()
-            if name == "json"
-            else render_format(result, name, templates=templates, signoffs=signoffs)
+            result.to_json() if name == "json" else render_format(result, name, templates=templates, signoffs=signoffs)
         )
         written[name] = write_text_atomic(folder / OUTPUT_FILES[name], text)
     return written

@@ -71,7 +71,12 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Project config (default: ./govkit.yaml if present).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Project config (default: ./govkit.yaml if present).",
+)
 @click.option("--model", help="Model file: skops, or pickle/joblib with --trust-pickle.")
 @click.option("--data", help="Current data to audit (CSV or Parquet).")
 @click.option("--reference", help="Reference data to compare with (CSV or Parquet).")
@@ -79,16 +84,30 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--sensitive", multiple=True, help="Sensitive column(s), comma-separated or repeated.")
 @click.option("--policy", help="Bundled policy name or policy file (default: default).")
 @click.option("--out", help="Output folder (default: govkit-report). Existing files in it are kept.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Outputs to write (repeatable; default html and json).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_CHOICES),
+    help="Outputs to write (repeatable; default html and json).",
+)
 @click.option("--prediction-column", help="Audit predictions in this column instead of a model.")
 @click.option("--probability-column", help="Positive-class probabilities, with --prediction-column.")
 @click.option("--positive-label", help="The favourable outcome, e.g. 1 or approved.")
-@click.option("--trust-type", "trust_types", multiple=True, help="A type to trust when loading a skops model (repeatable).")
-@click.option("--trust-pickle", is_flag=True, default=None, help="Allow loading a pickle/joblib model; it can run code.")
+@click.option(
+    "--trust-type", "trust_types", multiple=True, help="A type to trust when loading a skops model (repeatable)."
+)
+@click.option(
+    "--trust-pickle", is_flag=True, default=None, help="Allow loading a pickle/joblib model; it can run code."
+)
 @click.option("--model-sha256", help="Refuse the model file unless its sha256 matches.")
 @click.option("--seed", type=int, help="Seed for every sample taken (default 0).")
-@click.option("--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failures only (default) or on warnings too.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones.")
+@click.option(
+    "--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failures only (default) or on warnings too."
+)
+@click.option(
+    "--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones."
+)
 @handle_errors
 def audit(config_path: str | None, **options: Any) -> None:
     """Run the policy's checks and write the report. Exit 0 passed, 1 blocked, 2 bad input, 3 internal error."""
@@ -113,12 +132,14 @@ def audit(config_path: str | None, **options: Any) -> None:
     from govkit.policy import load_policy
 
     # a policy named on the command line is relative to the working directory, one in the config to the config
-    policy = (
-        load_policy(options["policy"]) if options.get("policy") else load_policy(config.policy, relative_to=base)
-    )
+    policy = load_policy(options["policy"]) if options.get("policy") else load_policy(config.policy, relative_to=base)
     out = Path(pick("out", config.out, path=True))
     formats = list(options["formats"] or config.formats)
-    data, reference, model = pick("data", config.data, True), pick("reference", config.reference, True), pick("model", config.model, True)
+    data, reference, model = (
+        pick("data", config.data, True),
+        pick("reference", config.reference, True),
+        pick("model", config.model, True),
+    )
     refuse_to_overwrite_inputs(
         [out / _output_name(f) for f in formats],
         [Path(p) for p in (data, reference, model) if p],
@@ -186,8 +207,16 @@ def _read_results(path: Path):  # noqa: ANN202 - RunResult is imported lazily
 @main.command("render")
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--out", help="Output folder (default: the folder of RESULTS).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Outputs to write (default: html, junit, markdown).")
-@click.option("--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_CHOICES),
+    help="Outputs to write (default: html, junit, markdown).",
+)
+@click.option(
+    "--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones."
+)
 @handle_errors
 def render_command(results: str, out: str | None, formats: tuple[str, ...], templates: str | None) -> None:
     """Rebuild the report and other outputs from a results.json, without re-running any check."""
@@ -228,11 +257,24 @@ def keygen(key: str, public: str | None) -> None:
 @click.option("--role", required=True, help="Your role, e.g. 'Model risk officer'.")
 @click.option("--decision", required=True, type=click.Choice(["approve", "reject", "approve-with-conditions"]))
 @click.option("--conditions", help="The conditions of an approve-with-conditions decision.")
-@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the sign-off stops being valid (YYYY-MM-DD).")
-@click.option("--templates", type=click.Path(file_okay=False), help="The templates the report was rendered with, if not the bundled ones.")
+@click.option(
+    "--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the sign-off stops being valid (YYYY-MM-DD)."
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False),
+    help="The templates the report was rendered with, if not the bundled ones.",
+)
 @handle_errors
 def signoff(
-    results: str, key: str, name: str, role: str, decision: str, conditions: str | None, expires: Any, templates: str | None
+    results: str,
+    key: str,
+    name: str,
+    role: str,
+    decision: str,
+    conditions: str | None,
+    expires: Any,
+    templates: str | None,
 ) -> None:
     """Sign the audit in RESULTS: a DSSE envelope beside it binds the results, the report, the model and the data."""
     import hashlib
@@ -272,11 +314,21 @@ def signoff(
 
 @main.command()
 @click.argument("results", type=click.Path(dir_okay=False))
-@click.option("--trusted-keys", required=True, type=click.Path(file_okay=False), help="Folder of trusted public keys (*.pub).")
-@click.option("--model", type=click.Path(dir_okay=False), help="The model file to check (default: the path recorded in RESULTS).")
+@click.option(
+    "--trusted-keys", required=True, type=click.Path(file_okay=False), help="Folder of trusted public keys (*.pub)."
+)
+@click.option(
+    "--model", type=click.Path(dir_okay=False), help="The model file to check (default: the path recorded in RESULTS)."
+)
 @click.option("--data", type=click.Path(dir_okay=False), help="The current data file to check (default: as recorded).")
-@click.option("--reference", type=click.Path(dir_okay=False), help="The reference data file to check (default: as recorded).")
-@click.option("--templates", type=click.Path(file_okay=False), help="The templates the report was rendered with, if not the bundled ones.")
+@click.option(
+    "--reference", type=click.Path(dir_okay=False), help="The reference data file to check (default: as recorded)."
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False),
+    help="The templates the report was rendered with, if not the bundled ones.",
+)
 @handle_errors
 def verify(
     results: str, trusted_keys: str, model: str | None, data: str | None, reference: str | None, templates: str | None
@@ -356,10 +408,18 @@ def policies() -> None:
 
 
 @main.command()
-@click.option("--data", required=True, type=click.Path(dir_okay=False), help="A CSV or Parquet file of the data to audit.")
+@click.option(
+    "--data", required=True, type=click.Path(dir_okay=False), help="A CSV or Parquet file of the data to audit."
+)
 @click.option("--reference", type=click.Path(dir_okay=False), help="Reference data, if there is some.")
 @click.option("--model", type=click.Path(dir_okay=False), help="The model file, if there is one.")
-@click.option("--out", default="govkit.yaml", show_default=True, type=click.Path(dir_okay=False), help="Where to write the config.")
+@click.option(
+    "--out",
+    default="govkit.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the config.",
+)
 @handle_errors
 def init(data: str, reference: str | None, model: str | None, out: str) -> None:
     """Write a commented starter govkit.yaml for your data (never overwrites an existing file)."""

@@ -35,9 +35,7 @@ class AuditConfig(BaseModel):
     probability_column: str | None = None
     policy: str = "default"
     out: str = "govkit-report"
-    formats: list[Literal["html", "json", "junit", "markdown"]] = Field(
-        default_factory=lambda: ["html", "json"]
-    )
+    formats: list[Literal["html", "json", "junit", "markdown"]] = Field(default_factory=lambda: ["html", "json"])
     seed: int = 0
     fail_on: Literal["fail", "warn"] = "fail"
     trusted_types: list[str] = Field(default_factory=list)

@@ -36,6 +36,4 @@ def refuse_to_overwrite_inputs(outputs: Iterable[Path], inputs: Iterable[Path | 
     protected = {p.resolve() for p in inputs if p is not None and p.exists()}
     for output in outputs:
         if output.resolve() in protected:
-            raise InputError(
-                f"{output}: this output would overwrite an input file; choose another --out directory"
-            )
+            raise InputError(f"{output}: this output would overwrite an input file; choose another --out directory")

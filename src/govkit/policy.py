@@ -62,6 +62,8 @@ class CheckSpec(BaseModel):
     fail_if: StrictThreshold | None = None
     severity: Literal["blocking", "advisory"] = "blocking"
     required: bool = False
+    # "interval": fail only when the whole confidence interval is past fail_if (for checks that give one)
+    fail_when: Literal["value", "interval"] = "value"
     refs: list[str] = Field(default_factory=list)
     doc: str | None = None
 
@@ -150,9 +152,7 @@ def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def validation_messages(
-    error: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()
-) -> list[str]:
+def validation_messages(error: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[str]:
     """Turn a pydantic error into ``location: problem (fix)`` lines."""
     lines: list[str] = []
     for item in error.errors():
@@ -167,9 +167,7 @@ def validation_messages(
             lines.append(f"{format_location(prefix + loc)}: required key is missing")
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
-            lines.append(
-                f"{format_location(prefix + loc)}: {item['input']!r} is not allowed (use {expected})"
-            )
+            lines.append(f"{format_location(prefix + loc)}: {item['input']!r} is not allowed (use {expected})")
         elif kind == "value_error":
             message = str(item.get("ctx", {}).get("error", item["msg"]))
             lines.append(f"{format_location(prefix + loc)}: {message}")

@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "govkit.families"
 
 # Inputs a check may declare it needs; the runner skips a check whose inputs are absent.
-INPUTS = frozenset(
-    {"current", "reference", "target", "prediction", "probability", "sensitive", "model", "classifier"}
-)
+INPUTS = frozenset({"current", "reference", "target", "prediction", "probability", "sensitive", "model", "classifier"})
 
 BUILTIN_FAMILIES: dict[str, str] = {
     "quality": "govkit.families.quality",

@@ -97,6 +97,7 @@ class CheckResult(BaseModel):
     message: str
     severity: Literal["blocking", "advisory"] = "blocking"
     required: bool = False
+    fail_when: Literal["value", "interval"] = "value"
     measurement: Measurement = Field(default_factory=Measurement)
     warn_if: Threshold | None = None
     fail_if: Threshold | None = None

@@ -30,9 +30,16 @@ INPUT_HINTS = {
 
 
 def judge(
-    measurement: Measurement, warn_if: Threshold | None, fail_if: Threshold | None
+    measurement: Measurement,
+    warn_if: Threshold | None,
+    fail_if: Threshold | None,
+    fail_when: str = "value",
 ) -> tuple[Status, str]:
-    """The status a measurement earns under the thresholds, and why."""
+    """The status a measurement earns under the thresholds, and why.
+
+    With ``fail_when="interval"`` a value past ``fail_if`` fails only when its whole confidence
+    interval is past it too; otherwise it is a warning that says so.
+    """
     value = measurement.value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if measurement.inconclusive_reason:
@@ -41,6 +48,17 @@ def judge(
     # Evidence that already fails on adequately sized data is a failure even if some of the
     # data could not be judged; otherwise unjudgeable data can never produce a pass.
     if fail_if is not None and fail_if.is_met_by(value):
+        interval = measurement.interval
+        if fail_when == "interval" and interval is not None:
+            if not (fail_if.is_met_by(interval[0]) and fail_if.is_met_by(interval[1])):
+                return Status.WARN, (
+                    f"value {value:.4g} is {fail_if.describe()}, but its interval {interval[0]:.4g}–{interval[1]:.4g} "
+                    "reaches the threshold; the policy fails only when the whole interval is past it"
+                )
+            return Status.FAIL, (
+                f"fails the policy: value {value:.4g} and its whole interval {interval[0]:.4g}–{interval[1]:.4g} "
+                f"are {fail_if.describe()}"
+            )
         return Status.FAIL, f"fails the policy: value {value:.4g} is {fail_if.describe()}"
     if measurement.inconclusive_reason:
         return Status.INCONCLUSIVE, measurement.inconclusive_reason
@@ -63,6 +81,7 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
         "title": definition.title,
         "severity": spec.severity,
         "required": spec.required,
+        "fail_when": spec.fail_when,
         "warn_if": spec.warn_if,
         "fail_if": spec.fail_if,
         "params": check.params.model_dump(mode="json"),
@@ -80,7 +99,10 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
         measurement = family.run(name, check.params, ctx)
     except GovkitError as error:
         return CheckResult(
-            status=Status.ERROR, message=f"could not run: {error}", duration_seconds=time.perf_counter() - started, **base
+            status=Status.ERROR,
+            message=f"could not run: {error}",
+            duration_seconds=time.perf_counter() - started,
+            **base,
         )
     except Exception as error:  # one broken check must not stop the audit
         return CheckResult(
@@ -89,7 +111,7 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
             duration_seconds=time.perf_counter() - started,
             **base,
         )
-    status, message = judge(measurement, spec.warn_if, spec.fail_if)
+    status, message = judge(measurement, spec.warn_if, spec.fail_if, spec.fail_when)
     return CheckResult(
         status=status,
         message=message,

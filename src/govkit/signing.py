@@ -105,9 +105,7 @@ def _write_new_file(path: Path, data: bytes, mode: int) -> None:
     try:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
-        raise InputError(
-            f"{path}: already exists; govkit never overwrites a key file, choose another path"
-        ) from None
+        raise InputError(f"{path}: already exists; govkit never overwrites a key file, choose another path") from None
     try:
         os.fchmod(handle, mode)  # the umask may have narrowed it; make it exact
         with os.fdopen(handle, "wb") as stream:
@@ -135,16 +133,12 @@ def generate_keypair(private_path: Path, public_path: Path | None = None) -> tup
     )
 
     private_path = Path(private_path)
-    public_path = (
-        Path(public_path) if public_path is not None else private_path.with_name(private_path.name + ".pub")
-    )
+    public_path = Path(public_path) if public_path is not None else private_path.with_name(private_path.name + ".pub")
     if private_path.resolve() == public_path.resolve():
         raise InputError(f"{private_path}: the private and public key need different paths")
     for path in (private_path, public_path):
         if path.exists() or path.is_symlink():
-            raise InputError(
-                f"{path}: already exists; govkit never overwrites a key file, choose another path"
-            )
+            raise InputError(f"{path}: already exists; govkit never overwrites a key file, choose another path")
 
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
@@ -179,9 +173,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = load_pem_private_key(data, password=None)
     except TypeError:
-        raise InputError(
-            f"{path}: the private key is encrypted; govkit signs with unencrypted keys"
-        ) from None
+        raise InputError(f"{path}: the private key is encrypted; govkit signs with unencrypted keys") from None
     except (ValueError, UnsupportedAlgorithm):
         raise InputError(
             f"{path}: not a PEM private key (is it the .pub file?); make a key pair with govkit keygen"
@@ -358,9 +350,7 @@ def dsse_verify(
             problems.append(f"only {len(accepted)} of the {threshold} required trusted keys signed")
         raise SignatureError("; ".join(problems))
     if payload_type not in supported_types:
-        raise SignatureError(
-            f"payloadType {payload_type!r} is not supported (expected {', '.join(supported_types)})"
-        )
+        raise SignatureError(f"payloadType {payload_type!r} is not supported (expected {', '.join(supported_types)})")
     return body, accepted
 
 
@@ -760,9 +750,7 @@ def verify(
         return VerifyOutcome(ok=False, reasons=[str(error)])
     if not envelopes:
         missing = "not found" if not sidecar.exists() else "holds no sign-off"
-        return VerifyOutcome(
-            ok=False, reasons=[f"no sign-off: {sidecar} {missing}; run govkit signoff first"]
-        )
+        return VerifyOutcome(ok=False, reasons=[f"no sign-off: {sidecar} {missing}; run govkit signoff first"])
 
     signers: list[SignOff] = []
     for number, envelope in enumerate(envelopes, start=1):
@@ -792,25 +780,19 @@ def verify(
         )
         signers.append(record)
         if record.decision == "reject":
-            reasons.append(
-                f"sign-off #{number}: {record.who} rejected this audit (signed {record.signed_at})"
-            )
+            reasons.append(f"sign-off #{number}: {record.who} rejected this audit (signed {record.signed_at})")
         if record.expires is not None and record.expires < today:
             reasons.append(
                 f"sign-off #{number}: the sign-off by {record.who} expired on {record.expires.isoformat()}"
                 f" (today is {today.isoformat()} UTC)"
             )
-    checked.append(
-        f"{len(envelopes)} sign-off(s) against {len(trusted)} trusted key(s) in {trusted_keys_dir}"
-    )
+    checked.append(f"{len(envelopes)} sign-off(s) against {len(trusted)} trusted key(s) in {trusted_keys_dir}")
 
     # The subjects below come only from envelopes whose signature verified; each is compared once.
     results_sha = _sha256_bytes(results_bytes)
     for signed in dict.fromkeys(record.results_sha256 for record in signers):
         if signed != results_sha:
-            reasons.append(
-                f"{results_path} changed since sign-off: sha256 now {results_sha} != signed {signed}"
-            )
+            reasons.append(f"{results_path} changed since sign-off: sha256 now {results_sha} != signed {signed}")
     if signers:
         checked.append(str(results_path))
 

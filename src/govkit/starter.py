@@ -61,7 +61,9 @@ def _scalar(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix("...").strip()
 
 
-def render_config(data: Path, where: Path, proposals: dict[str, Any], model: Path | None, reference: Path | None) -> str:
+def render_config(
+    data: Path, where: Path, proposals: dict[str, Any], model: Path | None, reference: Path | None
+) -> str:
     """The commented YAML text of a starter config."""
 
     def relative(path: Path) -> str:
@@ -88,12 +90,20 @@ def render_config(data: Path, where: Path, proposals: dict[str, Any], model: Pat
         else "# model: model.skops         # a skops file; or audit predictions with prediction_column"
     )
     target = proposals["target"]
-    lines.append(f"target: {_scalar(target)}   # proposed" if target else "# target: outcome            # the true outcome column")
+    lines.append(
+        f"target: {_scalar(target)}   # proposed"
+        if target
+        else "# target: outcome            # the true outcome column"
+    )
     if proposals["positive_label"] is not None:
-        lines.append(f"positive_label: {_scalar(proposals['positive_label'])}   # proposed: which outcome is favourable?")
+        lines.append(
+            f"positive_label: {_scalar(proposals['positive_label'])}   # proposed: which outcome is favourable?"
+        )
     sensitive = proposals["sensitive"]
     lines.append(
-        f"sensitive: {_scalar(sensitive)}   # proposed" if sensitive else "sensitive: []   # e.g. [sex, race]: the groups fairness compares"
+        f"sensitive: {_scalar(sensitive)}   # proposed"
+        if sensitive
+        else "sensitive: []   # e.g. [sex, race]: the groups fairness compares"
     )
     if proposals["prediction_column"] and not model:
         lines.append(f"prediction_column: {_scalar(proposals['prediction_column'])}   # proposed")

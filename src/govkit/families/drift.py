@@ -578,9 +578,7 @@ def _limited(frame: Any, max_rows: int | None, ctx: AuditContext, what: str) -> 
     return frame.sample(n=max_rows, random_state=ctx.seed)
 
 
-def _resolve_methods(
-    kinds: dict[str, Kind], params: ColumnDriftParams
-) -> tuple[dict[str, str | None], list[str]]:
+def _resolve_methods(kinds: dict[str, Kind], params: ColumnDriftParams) -> tuple[dict[str, str | None], list[str]]:
     """Method per column (None: evidently's default), with notes on global choices that did not apply."""
     methods: dict[str, str | None] = {}
     notes: list[str] = []
@@ -598,9 +596,7 @@ def _resolve_methods(
         else:
             methods[column] = None
             if params.method is not None:
-                notes.append(
-                    f"{column}: {params.method} does not apply to {kind} columns, evidently's default used"
-                )
+                notes.append(f"{column}: {params.method} does not apply to {kind} columns, evidently's default used")
     return methods, notes
 
 

@@ -36,6 +36,30 @@ class ExplainParams(BaseModel):
     background_size: int = Field(
         default=100, ge=10, description="Rows of the reference data used as the explainer's background."
     )
+    agnostic_sample_size: int = Field(
+        default=300,
+        ge=10,
+        description="Rows explained when only the model-agnostic (permutation) explainer applies; it costs "
+        "hundreds of model calls per row.",
+    )
+
+
+class ProxyParams(ExplainParams):
+    """When an input column counts as a likely proxy of a sensitive attribute."""
+
+    min_proxy_auc: float = Field(
+        default=0.75, ge=0.5, le=1, description="AUC of predicting the sensitive attribute from the column alone."
+    )
+    min_importance_share: float = Field(
+        default=0.05, ge=0, le=1, description="Share of the model's total importance the column must carry."
+    )
+
+
+class DisparityParams(ExplainParams):
+    """Which groups' importance profiles are compared."""
+
+    min_group_size: int = Field(default=30, ge=1, description="Fewest explained rows a group needs to be compared.")
+    top_k: int = Field(default=3, ge=1, description="How many top columns are named per group.")
 
 
 _NEEDS = frozenset({"current", "model"})
@@ -55,6 +79,24 @@ CHECKS: dict[str, CheckDef] = {
         requires=_NEEDS,
         params=ExplainParams,
         unit="share",
+        higher_is_better=False,
+    ),
+    "proxy_features": CheckDef(
+        title="Likely proxies of sensitive attributes",
+        doc="Number of input columns that predict a sensitive attribute on their own (AUC at least min_proxy_auc) "
+        "and carry at least min_importance_share of the model's importance.",
+        requires=_NEEDS | {"sensitive"},
+        params=ProxyParams,
+        unit="count",
+        higher_is_better=False,
+    ),
+    "importance_disparity": CheckDef(
+        title="Importance disparity across groups",
+        doc="Largest total-variation distance between a group's importance profile (share of mean |SHAP| per "
+        "column) and the profile over all explained rows: 0 when every group's decisions lean on the same inputs.",
+        requires=_NEEDS | {"sensitive"},
+        params=DisparityParams,
+        unit="distance",
         higher_is_better=False,
     ),
     "additivity": CheckDef(
@@ -81,6 +123,7 @@ class Explanation:
     sample_size: int
     background_size: int
     population: int
+    rows: pd.Index  # which rows of the current data were explained
 
     def importance(self) -> list[dict[str, Any]]:
         import numpy as np
@@ -101,6 +144,19 @@ class Explanation:
         import numpy as np
 
         return float(np.max(np.abs(self.values.sum(axis=1) + self.base_value - self.model_output)))
+
+    def shares_by(self, groups: pd.Series) -> dict[str, tuple[int, np.ndarray]]:
+        """Per group of ``groups`` (aligned with ``rows``): rows explained, and importance shares per column."""
+        import numpy as np
+
+        out: dict[str, tuple[int, np.ndarray]] = {}
+        labels = groups.astype("string").fillna("(missing)").to_numpy()
+        for label in sorted(set(labels)):
+            mask = labels == label
+            mean_abs = np.abs(self.values[mask]).mean(axis=0)
+            total = mean_abs.sum()
+            out[str(label)] = (int(mask.sum()), mean_abs / total if total > 0 else mean_abs)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,9 +179,11 @@ def _source_columns(preprocessor: Any, input_columns: list[str], n_outputs: int)
     if hasattr(transformer, "transformers_"):
         sources: list[str] = []
         for name, fitted, columns in transformer.transformers_:
-            if fitted == "drop" or name == "remainder" and fitted == "drop":
+            if fitted == "drop" or (name == "remainder" and fitted == "drop"):
                 continue
             selected = _column_names(columns, input_columns)
+            if not selected:
+                continue  # a transformer given no columns is left unfitted and makes no output
             if fitted == "passthrough":
                 sources += selected
                 continue
@@ -188,7 +246,16 @@ def _is_tree(estimator: Any) -> bool:
     module = type(estimator).__module__
     return (
         hasattr(estimator, "tree_")
-        or name.startswith(("RandomForest", "ExtraTrees", "GradientBoosting", "DecisionTree", "IsolationForest"))
+        or name.startswith(
+            (
+                "RandomForest",
+                "ExtraTrees",
+                "GradientBoosting",
+                "HistGradientBoosting",
+                "DecisionTree",
+                "IsolationForest",
+            )
+        )
         or module.startswith(("xgboost", "lightgbm", "catboost"))
     )
 
@@ -227,13 +294,24 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
 
     features = list(ctx.features)
     population = len(ctx.current)
-    sample = _sample(ctx.current[features], params.sample_size, ctx.seed)
+    preprocessor, estimator = _split_pipeline(ctx.model)
+    agnostic = not (_is_tree(estimator) or _is_linear(estimator))
+    budget = min(params.sample_size, params.agnostic_sample_size) if agnostic else params.sample_size
+    sample = _sample(ctx.current[features], budget, ctx.seed)
     if len(sample) < population:
         ctx.record_sampling("explain", "current rows explained with SHAP", population, len(sample), ctx.seed)
     background_source = ctx.reference if ctx.reference is not None else ctx.current
     background = _sample(background_source[features], params.background_size, ctx.seed + 1)
+    if not _is_tree(estimator) and len(background) < len(background_source):
+        which = "reference" if ctx.reference is not None else "current"
+        ctx.record_sampling(
+            "explain",
+            f"{which} rows used as the SHAP background",
+            len(background_source),
+            len(background),
+            ctx.seed + 1,
+        )
 
-    preprocessor, estimator = _split_pipeline(ctx.model)
     if preprocessor is not None:
         x_sample = _to_dense(preprocessor.transform(sample))
         x_background = _to_dense(preprocessor.transform(background))
@@ -272,6 +350,7 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
         sample_size=len(sample),
         background_size=len(background) if name != "TreeExplainer" else 0,
         population=population,
+        rows=sample.index,
     )
 
 
@@ -354,11 +433,13 @@ def _permutation(
     # preprocessing was applied), so the final estimator is what is called, not the whole pipeline.
     model = estimator
     if hasattr(model, "predict_proba"):
+
         def predict(matrix: np.ndarray) -> np.ndarray:
             return np.asarray(model.predict_proba(decode(matrix)))[:, positive]
 
         output_name = f"probability of '{ctx.positive_label}'"
     else:
+
         def predict(matrix: np.ndarray) -> np.ndarray:
             return np.asarray(model.predict(decode(matrix)), dtype=float)
 
@@ -399,6 +480,8 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
         "background_size": explanation.background_size,
         "importance": importance,
         "base_value": explanation.base_value,
+        "summary_plot": ctx.memo(("explain.beeswarm", id(explanation)), lambda: _beeswarm(explanation, ctx)),
+        "local": _local_explanations(explanation),
     }
     common = {"sample_size": explanation.sample_size, "method": f"shap.{explanation.explainer}", "details": details}
     if name == "additivity":
@@ -417,6 +500,10 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
             f"{top['share']:.0%} of the total importance.",
             **common,
         )
+    if name == "proxy_features":
+        return _proxy_measurement(explanation, importance, params, ctx, common)
+    if name == "importance_disparity":
+        return _disparity_measurement(explanation, params, ctx, common)
     sensitive_inputs = [c for c in ctx.sensitive if c in explanation.columns]
     share = sum(row["share"] for row in importance if row["column"] in sensitive_inputs)
     details["sensitive_inputs"] = sensitive_inputs
@@ -424,7 +511,10 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
         carried = ", ".join(
             f"{row['column']} {row['share']:.0%}" for row in importance if row["column"] in sensitive_inputs
         )
-        summary = f"The model relies most on {_top_names(importance)}; sensitive inputs carry {carried} of the total importance."
+        summary = (
+            f"The model relies most on {_top_names(importance)}; "
+            f"sensitive inputs carry {carried} of the total importance."
+        )
     else:
         summary = "No sensitive column is a model input, so none carries importance directly (proxies may still)."
     return Measurement(value=share, summary=summary, **common)
@@ -433,3 +523,163 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
 def _top_names(importance: list[dict[str, Any]], count: int = 3) -> str:
     names = [row["column"] for row in importance[:count]]
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _proxy_measurement(
+    explanation: Explanation, importance: list[dict[str, Any]], params: ProxyParams, ctx: AuditContext, common: dict
+) -> Measurement:
+    """Input columns that both stand in for a sensitive attribute and drive the model."""
+    from govkit.families.proxies import proxy_strength
+
+    shares = {row["column"]: row["share"] for row in importance}
+    rows = explanation.rows
+    table = []
+    for column in explanation.columns:
+        if column in ctx.sensitive:
+            continue
+        strengths = {
+            s: proxy_strength(ctx.current.loc[rows, column], ctx.current.loc[rows, s], ctx.seed) for s in ctx.sensitive
+        }
+        known = {s: v for s, v in strengths.items() if v is not None}
+        strongest = max(known, key=lambda s: known[s]) if known else None
+        auc = known.get(strongest) if strongest else None
+        table.append(
+            {
+                "column": column,
+                "importance_share": shares.get(column, 0.0),
+                "proxy_auc": strengths,
+                "strongest_sensitive": strongest,
+                "flagged": bool(
+                    auc is not None
+                    and auc >= params.min_proxy_auc
+                    and shares.get(column, 0.0) >= params.min_importance_share
+                ),
+            }
+        )
+    table.sort(key=lambda r: -max([v for v in r["proxy_auc"].values() if v is not None] or [0.5]))
+    flagged = [r for r in table if r["flagged"]]
+    common["details"]["proxies"] = table
+    common["details"]["proxy_method"] = (
+        "out-of-fold target-encoding AUC of the sensitive attribute from the column alone "
+        f"(numbers in 10 quantile bins), on the {explanation.sample_size} explained rows"
+    )
+    if flagged:
+        named = "; ".join(
+            f"{r['column']} predicts {r['strongest_sensitive']} "
+            f"with AUC {r['proxy_auc'][r['strongest_sensitive']]:.2f} "
+            f"and carries {r['importance_share']:.0%} of the importance"
+            for r in flagged
+        )
+        summary = f"Likely proxies: {named}."
+    else:
+        summary = (
+            f"No input column both predicts a sensitive attribute with AUC ≥ {params.min_proxy_auc:g} and carries "
+            f"≥ {params.min_importance_share:.0%} of the importance."
+        )
+    return Measurement(value=float(len(flagged)), summary=summary, **common)
+
+
+def _disparity_measurement(
+    explanation: Explanation, params: DisparityParams, ctx: AuditContext, common: dict
+) -> Measurement:
+    """How far each group's importance profile is from the overall one (total-variation distance)."""
+    import numpy as np
+
+    overall = np.abs(explanation.values).mean(axis=0)
+    overall = overall / overall.sum() if overall.sum() > 0 else overall
+    groups_out = []
+    worst: tuple[float, str, str] | None = None
+    small: list[str] = []
+    for column in ctx.sensitive:
+        for label, (count, shares) in explanation.shares_by(ctx.current.loc[explanation.rows, column]).items():
+            top = [explanation.columns[i] for i in np.argsort(-shares, kind="stable")[: params.top_k]]
+            distance = float(0.5 * np.abs(shares - overall).sum())
+            entry = {"sensitive": column, "group": label, "rows": count, "distance": distance, "top": top}
+            groups_out.append(entry)
+            if count < params.min_group_size:
+                small.append(f"{column}={label}")
+                continue
+            if worst is None or distance > worst[0]:
+                worst = (distance, column, label)
+    common["details"]["groups"] = groups_out
+    overall_top = [explanation.columns[i] for i in np.argsort(-overall, kind="stable")[: params.top_k]]
+    common["details"]["overall_top"] = overall_top
+    if worst is None:
+        return Measurement(
+            inconclusive_reason=f"no group has {params.min_group_size} explained rows; raise sample_size", **common
+        )
+    distance, column, label = worst
+    top = next(g["top"] for g in groups_out if g["sensitive"] == column and g["group"] == label)
+    return Measurement(
+        value=distance,
+        summary=(
+            f"Overall the model relies most on {', '.join(overall_top)}; for {column} = {label} it relies most on "
+            f"{', '.join(top)} (profile distance {distance:.2f})."
+        ),
+        **common,
+    )
+
+
+def _beeswarm(explanation: Explanation, ctx: AuditContext, columns: int = 10, points: int = 120) -> list[dict]:
+    """A down-sampled SHAP summary for the report: per top column, (SHAP value, feature value rank) pairs.
+
+    Feature values are kept only as their rank within the column (0..1, None for non-numeric columns),
+    so no raw value reaches the report.
+    """
+    import numpy as np
+    import pandas as pd
+
+    mean_abs = np.abs(explanation.values).mean(axis=0)
+    order = np.argsort(-mean_abs, kind="stable")[:columns]
+    rng = np.random.default_rng(ctx.seed)
+    chosen = np.sort(rng.permutation(len(explanation.rows))[:points])
+    frame = ctx.current.loc[explanation.rows]
+    out = []
+    for i in order:
+        column = explanation.columns[i]
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        ranks = values.rank(pct=True).to_numpy() if numeric else None
+        out.append(
+            {
+                "column": column,
+                "shap": [round(float(explanation.values[j, i]), 5) for j in chosen],
+                "rank": None
+                if ranks is None
+                else [None if np.isnan(ranks[j]) else round(float(ranks[j]), 3) for j in chosen],
+            }
+        )
+    return out
+
+
+def _local_explanations(explanation: Explanation, each: int = 2, top: int = 5) -> list[dict]:
+    """The most and least confident predictions of the sample, each with its largest contributions.
+
+    Confidence is the distance of the explained output from the base value's decision boundary
+    (0 on the log-odds scale, 0.5 on the probability scale); row values are not included.
+    """
+    import numpy as np
+
+    output = explanation.model_output
+    centre = 0.0 if "log-odds" in explanation.output_name else 0.5 if "probability" in explanation.output_name else None
+    if centre is None:
+        return []
+    distance = np.abs(output - centre)
+    order = np.argsort(distance, kind="stable")
+    picks = [("most confident", j) for j in order[::-1][:each]] + [("least confident", j) for j in order[:each]]
+    cases = []
+    for kind, j in picks:
+        contributions = explanation.values[j]
+        strongest = np.argsort(-np.abs(contributions), kind="stable")[:top]
+        cases.append(
+            {
+                "kind": kind,
+                "output": float(output[j]),
+                "base_value": explanation.base_value,
+                "contributions": [
+                    {"column": explanation.columns[i], "shap": float(contributions[i])} for i in strongest
+                ],
+                "other": float(contributions.sum() - contributions[strongest].sum()),
+            }
+        )
+    return cases

@@ -158,6 +158,30 @@ CHECKS: dict[str, CheckDef] = {
         unit="difference",
         higher_is_better=False,
     ),
+    "mean_prediction_difference": CheckDef(
+        title="Mean prediction difference",
+        doc="Highest minus lowest mean prediction across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive"}),
+        params=FairnessParams,
+        unit="target units",
+        higher_is_better=False,
+    ),
+    "mae_difference": CheckDef(
+        title="Mean absolute error difference",
+        doc="Highest minus lowest mean absolute error across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive", "target"}),
+        params=FairnessParams,
+        unit="target units",
+        higher_is_better=False,
+    ),
+    "rmse_difference": CheckDef(
+        title="Root mean squared error difference",
+        doc="Highest minus lowest root mean squared error across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive", "target"}),
+        params=FairnessParams,
+        unit="target units",
+        higher_is_better=False,
+    ),
 }
 
 RATE_NAMES = {
@@ -444,7 +468,16 @@ def group_table(groups: list[GroupCounts], params: FairnessParams) -> list[dict[
     return rows
 
 
+REGRESSION_STATS = {
+    "mean_prediction_difference": "mean_prediction",
+    "mae_difference": "mae",
+    "rmse_difference": "rmse",
+}
+
+
 def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
+    if name in REGRESSION_STATS:
+        return _run_regression(name, params, ctx)
     if ctx.task != "binary":
         raise ValueError(
             f"fairness.{name} compares binary decisions; this audit's task is {ctx.task} "
@@ -659,4 +692,117 @@ def _sentence(name: str, worst: Comparison, table: list[dict[str, Any]], how: st
         f"a gap of {worst.value:.2f}."
         if worst.rate != "precision"
         else f"By {grouping}: {phrase} is {lo:.1%}, against {hi:.1%} for {high}; a gap of {worst.value:.2f}."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Regression: group-wise errors and mean predictions, from per-cell sums
+
+
+def _regression_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[dict[str, str]], np.ndarray]:
+    """Per finest cell: rows, sum of predictions, labelled rows, sum of |error|, sum of error²."""
+
+    def compute() -> tuple[list[dict[str, str]], np.ndarray]:
+        import numpy as np
+        import pandas as pd
+
+        codes = np.zeros(len(ctx.current), dtype=np.int64)
+        levels: list[list[str]] = []
+        for column in columns:
+            values = ctx.current[column]
+            labels = values.astype("string").fillna(MISSING_GROUP) if values.isna().any() else values.astype(str)
+            column_codes, uniques = pd.factorize(labels, sort=True)
+            codes = codes * len(uniques) + column_codes
+            levels.append([str(u) for u in uniques])
+        present, dense = np.unique(codes, return_inverse=True)
+        values_out = []
+        for code in present:
+            remainder, decoded = int(code), {}
+            for column, column_levels in zip(reversed(columns), reversed(levels), strict=True):
+                remainder, position = divmod(remainder, len(column_levels))
+                decoded[column] = column_levels[position]
+            values_out.append({c: decoded[c] for c in columns})
+        k = len(present)
+        predicted = np.asarray(ctx.y_pred, dtype=float)
+        sums = np.zeros((k, 5))
+        sums[:, 0] = np.bincount(dense, minlength=k)
+        sums[:, 1] = np.bincount(dense, weights=predicted, minlength=k)
+        if ctx.target is not None:
+            truth = pd.to_numeric(ctx.current[ctx.target], errors="coerce").to_numpy(dtype=float)
+            known = ~np.isnan(truth)
+            error = predicted[known] - truth[known]
+            sums[:, 2] = np.bincount(dense[known], minlength=k)
+            sums[:, 3] = np.bincount(dense[known], weights=np.abs(error), minlength=k)
+            sums[:, 4] = np.bincount(dense[known], weights=error * error, minlength=k)
+        return values_out, sums
+
+    return ctx.memo(("fairness.regression_cells", columns), compute)
+
+
+def _run_regression(name: str, params: Any, ctx: AuditContext) -> Measurement:
+    import numpy as np
+
+    if ctx.task != "regression":
+        raise ValueError(f"fairness.{name} is for regression models; this audit's task is {ctx.task}")
+    stat = REGRESSION_STATS[name]
+    groupings = _groupings(ctx, params)
+    all_columns = tuple(dict.fromkeys(c for grouping in groupings for c in grouping))
+    cell_values, sums = _regression_cells(ctx, all_columns)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    candidates: list[tuple[float, str, str, str, list[str]]] = []
+    for grouping in groupings:
+        keys = [tuple(v[c] for c in grouping) for v in cell_values]
+        unique = sorted(set(keys))
+        grouped = np.zeros((len(unique), sums.shape[1]))
+        for cell, key in enumerate(keys):
+            grouped[unique.index(key)] += sums[cell]
+        total = grouped[:, 0].sum()
+        minimum = max(params.min_group_size, math.ceil(params.min_group_share * total))
+        rows = []
+        for key, (n, sum_pred, labelled, sum_abs, sum_sq) in zip(unique, grouped, strict=True):
+            rows.append(
+                {
+                    "group": " / ".join(key),
+                    "count": int(n),
+                    "share": float(n / total) if total else 0.0,
+                    "mean_prediction": float(sum_pred / n) if n else None,
+                    "mae": float(sum_abs / labelled) if labelled else None,
+                    "rmse": float(math.sqrt(sum_sq / labelled)) if labelled else None,
+                    "large_enough": bool(n >= minimum),
+                }
+            )
+        label = " × ".join(grouping)
+        tables[label] = rows
+        judged = [r for r in rows if r["large_enough"] and r[stat] is not None]
+        if len(judged) >= 2:
+            low = min(judged, key=lambda r: r[stat])
+            high = max(judged, key=lambda r: r[stat])
+            small = [
+                r["group"]
+                for r in rows
+                if not r["large_enough"] and r[stat] is not None and not low[stat] <= r[stat] <= high[stat]
+            ]
+            candidates.append((high[stat] - low[stat], label, low["group"], high["group"], small))
+    details: dict[str, Any] = {"groups": tables, "statistic": stat, "min_group_size": params.min_group_size}
+    if not candidates:
+        return Measurement(
+            details=details,
+            inconclusive_reason="fewer than two groups are large enough to compare "
+            f"(at least {params.min_group_size} rows and {params.min_group_share:.0%} of the data)",
+        )
+    value, grouping, low, high, small = max(candidates)
+    details["deciding_grouping"] = grouping
+    lookup = {r["group"]: r[stat] for r in tables[grouping]}
+    words = {"mean_prediction": "mean prediction", "mae": "mean absolute error", "rmse": "RMSE"}[stat]
+    return Measurement(
+        value=float(value),
+        sample_size=len(ctx.current),
+        method="per-group sums",
+        details=details,
+        inconclusive_reason=(
+            f"groups too small to judge ({', '.join(small)}) lie outside the range of the large groups"
+            if small
+            else None
+        ),
+        summary=f"By {grouping}: the {words} ranges from {lookup[low]:.4g} ({low}) to {lookup[high]:.4g} ({high}).",
     )

@@ -130,7 +130,9 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
             "rmse": lambda: float(np.sqrt(metrics.mean_squared_error(truth, guess))),
             "r2": lambda: metrics.r2_score(truth, guess),
         }[name]()
-        return Measurement(value=float(value), sample_size=len(truth), method=f"sklearn.metrics ({name})", details=details)
+        return Measurement(
+            value=float(value), sample_size=len(truth), method=f"sklearn.metrics ({name})", details=details
+        )
 
     positive = ctx.positive_label
     binary = ctx.task == "binary"
@@ -147,7 +149,9 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
             value = metrics.roc_auc_score(truth, scores)
         else:
             value = metrics.brier_score_loss(truth, scores)
-        return Measurement(value=float(value), sample_size=len(truth), method=f"sklearn.metrics.{name}", details=details)
+        return Measurement(
+            value=float(value), sample_size=len(truth), method=f"sklearn.metrics.{name}", details=details
+        )
 
     averaging: dict[str, Any] = {"average": "binary", "pos_label": positive} if binary else {"average": "macro"}
     if name in ("f1", "precision", "recall") and not binary:
@@ -161,7 +165,9 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     }[name]()
     if name == "accuracy":
         details["confusion_matrix"] = _confusion(y_true, y_pred)
-    return Measurement(value=float(computed), sample_size=len(y_true), method=f"sklearn.metrics.{name}", details=details)
+    return Measurement(
+        value=float(computed), sample_size=len(y_true), method=f"sklearn.metrics.{name}", details=details
+    )
 
 
 def _confusion(y_true: Any, y_pred: Any) -> dict[str, Any]:

@@ -65,8 +65,7 @@ class QualityParams(BaseModel):
         0.99,
         ge=0,
         le=1,
-        description="Share of a categorical column's present values that must be values seen in the "
-        "reference.",
+        description="Share of a categorical column's present values that must be values seen in the reference.",
     )
     max_domain_size: int = Field(
         50,
@@ -225,9 +224,7 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     params = params if isinstance(params, QualityParams) else QualityParams.model_validate(params or {})
     if len(ctx.current) == 0:
         # Every column expectation passes vacuously on no rows; refuse rather than report a clean bill.
-        raise InputError(
-            "the current data has no rows, so its quality cannot be checked; give a non-empty file"
-        )
+        raise InputError("the current data has no rows, so its quality cannot be checked; give a non-empty file")
     if name != "completeness" and (ctx.reference is None or len(ctx.reference) == 0):
         raise InputError(
             f"quality.{name} learns its expectations from the reference data, and there is none "
@@ -251,9 +248,7 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
         unmeasured = sorted(column for column, share in validation.completeness.items() if share is None)
         if unmeasured:
             raise RuntimeError(f"great-expectations could not count the missing values of {unmeasured}")
-        shares = {
-            column: float(share) for column, share in validation.completeness.items() if share is not None
-        }
+        shares = {column: float(share) for column, share in validation.completeness.items() if share is not None}
         worst = min(shares, key=lambda column: (shares[column], column))
         return Measurement(
             value=float(shares[worst]),
@@ -348,9 +343,7 @@ def _validate_all(ctx: AuditContext, params: QualityParams) -> _Validation:
     )
 
 
-def _learn(
-    reference: pd.DataFrame, params: QualityParams, not_learned: list[dict[str, str]]
-) -> list[_Planned]:
+def _learn(reference: pd.DataFrame, params: QualityParams, not_learned: list[dict[str, str]]) -> list[_Planned]:
     """The expectations the reference data supports, table-level first, then column by column."""
     columns = [str(column) for column in reference.columns]
     rows = len(reference)
@@ -516,9 +509,7 @@ def _domain(distinct: Any, max_size: int) -> list[Any] | None:
 
     if len(distinct) > max_size:
         return None
-    values = [
-        value.item() if isinstance(value, np.generic) else value for value in np.asarray(distinct).tolist()
-    ]
+    values = [value.item() if isinstance(value, np.generic) else value for value in np.asarray(distinct).tolist()]
     if not all(isinstance(value, str | int | float | bool) for value in values):
         return None  # only values great-expectations and JSON carry faithfully
     return sorted(values, key=lambda value: (type(value).__name__, value))
@@ -546,8 +537,7 @@ def _read_suite(path: str) -> list[_Planned]:
     expectations = data.get("expectations") if isinstance(data, dict) else None
     if not isinstance(expectations, list):
         raise InputError(
-            f"great-expectations suite {path} has no 'expectations' list; "
-            "write it with ExpectationSuite.to_json_dict()"
+            f"great-expectations suite {path} has no 'expectations' list; write it with ExpectationSuite.to_json_dict()"
         )
     planned: list[_Planned] = []
     for index, entry in enumerate(expectations):
@@ -558,8 +548,7 @@ def _read_suite(path: str) -> list[_Planned]:
         kwargs = entry.get("kwargs", {})
         if not isinstance(kind, str) or not isinstance(kwargs, dict):
             raise InputError(
-                f"great-expectations suite {path}: expectations[{index}] needs a string 'type' "
-                "and a 'kwargs' object"
+                f"great-expectations suite {path}: expectations[{index}] needs a string 'type' and a 'kwargs' object"
             )
         kwargs = {key: value for key, value in kwargs.items() if key != "batch_id"}
         meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
@@ -659,9 +648,7 @@ def _run_suite(current: pd.DataFrame, planned: list[_Planned]) -> list[Any]:
         # silent drop would break the one-result-per-expectation accounting below.
         suite = context.suites.add(gx.ExpectationSuite(name="govkit quality", expectations=expectations))
         if len(suite.expectations) != len(expectations):
-            raise RuntimeError(
-                f"great-expectations kept {len(suite.expectations)} of {len(expectations)} expectations"
-            )
+            raise RuntimeError(f"great-expectations kept {len(suite.expectations)} of {len(expectations)} expectations")
         # A ValidationDefinition loads the batch once; Batch.validate would load (and fingerprint-hash)
         # the whole frame a second time.
         validation = context.validation_definitions.add(
@@ -690,9 +677,7 @@ def _run_suite(current: pd.DataFrame, planned: list[_Planned]) -> list[Any]:
     for result in results:
         index = (result.expectation_config.meta or {}).get("govkit_index")
         if not isinstance(index, int) or not 0 <= index < len(planned) or ordered[index] is not None:
-            raise RuntimeError(
-                f"cannot match a great-expectations result to its expectation (index {index!r})"
-            )
+            raise RuntimeError(f"cannot match a great-expectations result to its expectation (index {index!r})")
         ordered[index] = result
         observed = (result.result or {}).get("observed_value")
         if alias and isinstance(observed, list):  # table column lists: report the real names
@@ -840,8 +825,7 @@ def _reason(plan: _Planned, outcome: dict[str, Any], observed: str, non_null_sha
         found = _count(outcome.get("observed_value"))
         size = _rows(found) if found is not None else f"{observed} rows"
         return (
-            f"the current data has {size}, outside the expected "
-            f"{plan.kwargs['min_value']}–{plan.kwargs['max_value']}"
+            f"the current data has {size}, outside the expected {plan.kwargs['min_value']}–{plan.kwargs['max_value']}"
         )
     if plan.type == _TYPE and "observed_value" not in outcome:
         return f"'{column}' has values of another type than in the reference{rows}"

@@ -39,11 +39,7 @@ def bar_chart(
     bars = []
     for index, (label, value, interval) in enumerate(items):
         y = index * (bar_height + gap)
-        text = (
-            "n/a"
-            if value is None
-            else (f"{value * 100:.1f}%" if value_format == "percent" else number(value))
-        )
+        text = "n/a" if value is None else (f"{value * 100:.1f}%" if value_format == "percent" else number(value))
         end = max(0.0, (value or 0.0) * scale)
         if interval is not None:
             end = max(end, interval[1] * scale)  # the value is written past the whisker, not over it
@@ -89,7 +85,9 @@ def _tick(value: float, value_format: str) -> str:
     return f"{value * 100:.0f}%" if value_format == "percent" else f"{value:.2g}"
 
 
-def mini_histogram(reference: Sequence[float], current: Sequence[float], width: int = 150, height: int = 40) -> dict[str, Any]:
+def mini_histogram(
+    reference: Sequence[float], current: Sequence[float], width: int = 150, height: int = 40
+) -> dict[str, Any]:
     """Two overlaid distributions (reference and current shares per bin) for one column."""
     count = max(len(reference), len(current), 1)
     top = max([*reference, *current, 1e-12])
@@ -111,3 +109,78 @@ def mini_histogram(reference: Sequence[float], current: Sequence[float], width: 
             }
         )
     return {"width": width, "height": height, "bars": bars}
+
+
+def _colour(rank: float | None) -> str:
+    """Low feature values blue, high red, non-numeric grey: the usual SHAP summary colouring."""
+    if rank is None:
+        return "#8a94a3"
+    t = max(0.0, min(1.0, rank))
+    low, high = (30, 136, 229), (255, 0, 82)
+    r, g, b = (round(a + (z - a) * t) for a, z in zip(low, high, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def beeswarm(
+    rows: Sequence[dict[str, Any]], width: int = 640, label_width: int = 160, row_height: int = 26
+) -> dict[str, Any]:
+    """SHAP summary: one row per column, one dot per explained row at its SHAP value, jittered by density."""
+    values = [abs(v) for row in rows for v in row["shap"]]
+    extent = max(values) if values else 1.0
+    extent = extent or 1.0
+    plot = width - label_width - 20
+    centre = label_width + plot / 2
+    scale = (plot / 2) / extent
+    out_rows = []
+    for index, row in enumerate(rows):
+        y0 = index * row_height + row_height / 2
+        ranks = row.get("rank") or [None] * len(row["shap"])
+        # jitter: stack dots that fall in the same pixel bucket, alternating up and down
+        buckets: dict[int, int] = {}
+        dots = []
+        for shap_value, rank in zip(row["shap"], ranks, strict=False):
+            x = centre + shap_value * scale
+            bucket = int(x // 3)
+            count = buckets.get(bucket, 0)
+            buckets[bucket] = count + 1
+            offset = ((count + 1) // 2) * 2.2 * (1 if count % 2 else -1)
+            dots.append(
+                {
+                    "x": _round(x),
+                    "y": _round(y0 + max(-row_height / 2 + 2, min(row_height / 2 - 2, offset))),
+                    "fill": _colour(rank),
+                }
+            )
+        out_rows.append({"label": row["column"], "y": _round(y0 + 4), "dots": dots})
+    height = len(rows) * row_height + 24
+    return {
+        "width": width,
+        "height": height,
+        "label_x": label_width - 8,
+        "centre": _round(centre),
+        "axis_y": height - 18,
+        "rows": out_rows,
+        "ticks": [
+            {"x": _round(centre + f * extent * scale), "text": f"{f * extent:+.2g}" if f else "0"}
+            for f in (-1.0, -0.5, 0.0, 0.5, 1.0)
+        ],
+    }
+
+
+def diverging_bars(items: Sequence[tuple[str, float]], width: int = 160, height: int = 14) -> list[dict[str, Any]]:
+    """A small bar per signed value, left of the centre for negative values, right for positive ones."""
+    extent = max([abs(v) for _, v in items] + [1e-12])
+    half = width / 2
+    return [
+        {
+            "label": label,
+            "text": f"{value:+.3f}",
+            "x": _round(half if value >= 0 else half - abs(value) / extent * half),
+            "w": _round(max(abs(value) / extent * half, 0.5)),
+            "css": "bar-up" if value >= 0 else "bar-down",
+            "width": width,
+            "height": height,
+            "centre": _round(half),
+        }
+        for label, value in items
+    ]

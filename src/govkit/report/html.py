@@ -36,9 +36,7 @@ def environment(templates: str | Path | None = None):  # noqa: ANN201 - jinja2 i
     )
 
 
-def render_html(
-    result: RunResult, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()
-) -> str:
+def render_html(result: RunResult, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()) -> str:
     """The report; sign-offs, when given, are shown in the sign-off block (only those bound to this result)."""
     from govkit.report.view import build_view
 

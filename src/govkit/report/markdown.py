@@ -10,9 +10,7 @@ ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥", "skip"
 
 def _cell(text: str) -> str:
     """Markdown table cells cannot hold pipes, newlines or raw HTML."""
-    return (
-        text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-    )
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(result: RunResult) -> str:
@@ -32,7 +30,9 @@ def render_markdown(result: RunResult) -> str:
     ]
     if result.blocking:
         lines += ["### Blocking", ""]
-        lines += [f"- {ICONS[c.status.value]} **{_cell(c.title)}** (`{c.id}`): {_cell(c.message)}" for c in result.blocking]
+        lines += [
+            f"- {ICONS[c.status.value]} **{_cell(c.title)}** (`{c.id}`): {_cell(c.message)}" for c in result.blocking
+        ]
         lines.append("")
     lines += ["| | Check | Value | Threshold | Finding |", "|---|---|---:|---|---|"]
     for check in result.checks:

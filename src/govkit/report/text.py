@@ -75,6 +75,10 @@ def finding(check: CheckResult) -> str:
     if check.status in (Status.SKIP, Status.ERROR, Status.INCONCLUSIVE):
         return f"{check.title}: {check.message}"
     value = number(check.measurement.value)
+    interval = check.measurement.interval
+    bounds = threshold_text(check)
+    if interval is not None:
+        bounds = f"interval {number(interval[0])}–{number(interval[1])}; {bounds}"
     if sentence:
-        return f"{check.title} is {value} ({threshold_text(check)}). {sentence}"
-    return f"{check.title} is {value} ({threshold_text(check)})."
+        return f"{check.title} is {value} ({bounds}). {sentence}"
+    return f"{check.title} is {value} ({bounds})."

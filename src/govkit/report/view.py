@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from govkit.report.charts import bar_chart, mini_histogram
+from govkit.report.charts import bar_chart, beeswarm, diverging_bars, mini_histogram
 from govkit.report.text import (
     FAMILY_TITLES,
     STATUS_TEXT,
@@ -190,11 +190,49 @@ def _quality_extras(checks: list[CheckResult]) -> dict[str, Any]:
 def _explain_extras(checks: list[CheckResult]) -> dict[str, Any]:
     source = _first_with(checks, "importance")
     if source is None:
-        return {"chart": None}
+        return {"chart": None, "beeswarm": None, "local": [], "proxies": [], "disparity": []}
     details = source.measurement.details
     importance = details["importance"][:20]
-    sensitive = set(details.get("sensitive_inputs", []))
+    sensitive_check = _first_with(checks, "sensitive_inputs")
+    sensitive = set(sensitive_check.measurement.details["sensitive_inputs"]) if sensitive_check else set()
+    proxies_check = _first_with(checks, "proxies")
+    disparity_check = next((c for c in checks if c.id == "explain.importance_disparity"), None)
+    summary_plot = details.get("summary_plot") or []
     return {
+        "beeswarm": beeswarm(summary_plot) if summary_plot else None,
+        "local": [
+            {
+                "kind": case["kind"],
+                "output": number(case["output"]),
+                "base": number(case["base_value"]),
+                "bars": diverging_bars(
+                    [(str(c["column"]), c["shap"]) for c in case["contributions"]]
+                    + [("all other columns", case["other"])]
+                ),
+            }
+            for case in details.get("local", [])
+        ],
+        "proxies": [
+            {
+                "column": str(row["column"]),
+                "share": percent(row["importance_share"]),
+                "aucs": ", ".join(
+                    f"{name} {number(value, 2)}" for name, value in row["proxy_auc"].items() if value is not None
+                ),
+                "flagged": row["flagged"],
+            }
+            for row in (proxies_check.measurement.details["proxies"] if proxies_check else [])
+        ],
+        "proxy_method": proxies_check.measurement.details.get("proxy_method", "") if proxies_check else "",
+        "disparity": [
+            {
+                "group": f"{g['sensitive']} = {g['group']}",
+                "rows": number(g["rows"]),
+                "top": ", ".join(str(t) for t in g["top"]),
+                "distance": number(g["distance"], 2),
+            }
+            for g in (disparity_check.measurement.details.get("groups", []) if disparity_check else [])
+        ],
         "chart": bar_chart(
             [(str(r["column"]), r["mean_abs_shap"], None) for r in importance],
             highlight=frozenset(str(s) for s in sensitive),
@@ -276,7 +314,10 @@ def build_view(result: RunResult, signoffs: Sequence[SignOff] = ()) -> dict[str,
     inputs = result.inputs
     provenance = result.provenance
     card = [
-        {"label": CARD_LABELS.get(key, key.replace("_", " ").capitalize()), "text": ", ".join(value) if isinstance(value, list) else str(value)}
+        {
+            "label": CARD_LABELS.get(key, key.replace("_", " ").capitalize()),
+            "text": ", ".join(value) if isinstance(value, list) else str(value),
+        }
         for key, value in result.model_card.items()
     ]
     attention = [c for c in result.checks if c.status != Status.PASS and not c.blocks]

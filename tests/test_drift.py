@@ -446,3 +446,37 @@ def test_checks_are_declared_as_the_registry_expects():
     for definition in drift.CHECKS.values():
         for name, field in definition.params.model_fields.items():
             assert field.description, name
+
+
+def test_benjamini_hochberg_matches_scipy():
+    from scipy.stats import false_discovery_control
+
+    p_values = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216]
+    expected = false_discovery_control(p_values, method="bh")
+    assert drift.benjamini_hochberg(p_values) == pytest.approx(list(expected), abs=1e-12)
+    assert drift.benjamini_hochberg([0.5]) == [0.5]
+
+
+def test_p_values_are_corrected_and_gated_on_effect_size_for_large_data():
+    rng = np.random.default_rng(11)
+    rows = 60_000
+    reference = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(6)})
+    current = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(6)})
+    current["x0"] += 0.03  # real but negligible: a K-S test on 60k rows still flags it
+    current["x1"] += 1.0  # a real, large shift
+    ctx = make_context(reference, current, features=list(reference.columns), sensitive=[], target=None)
+
+    ungated = drift.run(
+        "drifted_columns_count", {"method": "ks", "min_effect_size": None, "p_value_correction": "none"}, ctx
+    )
+    assert {c for c, r in by_column(ungated).items() if r["drifted"]} >= {"x0", "x1"}
+
+    gated = drift.run("drifted_columns_count", {"method": "ks"}, ctx)
+    columns = by_column(gated)
+    assert columns["x0"]["drifted_by_test"] is True
+    assert columns["x0"]["effect_gate"] is True
+    assert columns["x0"]["drifted"] is False
+    assert columns["x1"]["drifted"] is True
+    assert all("p_value_adjusted" in r for r in columns.values())
+    assert "Benjamini-Hochberg" in gated.details["method_note"]
+    assert "effect size of at least 0.1" in gated.details["method_note"]

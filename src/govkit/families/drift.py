@@ -130,6 +130,23 @@ class ColumnDriftParams(ValueDriftParams):
     per_column_threshold: dict[str, float] = Field(
         default_factory=dict, description="Drift threshold for single columns, e.g. {age: 0.2}."
     )
+    p_value_correction: Literal["benjamini-hochberg", "none"] = Field(
+        default="benjamini-hochberg",
+        description="When several columns are tested with p-values, adjust them for multiple testing "
+        "(Benjamini-Hochberg false discovery rate) before comparing with the threshold.",
+    )
+    min_effect_size: float | None = Field(
+        default=0.1,
+        ge=0,
+        description="On large data a p-value test also needs at least this effect size to count as drift "
+        "(None: the test alone decides).",
+    )
+    large_data_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="From this many rows (in the smaller of reference and current) p-value tests are gated "
+        "on effect size.",
+    )
 
     @field_validator("per_column_method")
     @classmethod
@@ -525,6 +542,7 @@ def _column_drift(ctx: AuditContext, params: ColumnDriftParams) -> dict[str, Any
         _column_result(column, kinds[column], evidently[column], ref_frame[column], cur_frame[column])
         for column in kinds
     ]
+    notes += _adjust_p_value_decisions(results, params, min(len(reference), len(current)))
     results.sort(key=lambda r: (r["effect_size"] is None, -(r["effect_size"] or 0.0), r["column"]))
     return {
         "columns": results,
@@ -794,6 +812,53 @@ def _finite(value: Any) -> float | None:
 def _score_words(result: dict[str, Any]) -> str:
     kind = "p-value" if result["score_kind"] == "p_value" else "distance"
     return f"{result['method']} {kind}"
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), in the order given."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):  # from the largest p-value down, keeping the running minimum
+        index = order[rank - 1]
+        running = min(running, p_values[index] * m / rank)
+        adjusted[index] = min(running, 1.0)
+    return adjusted
+
+
+def _adjust_p_value_decisions(results: list[dict[str, Any]], params: ColumnDriftParams, rows: int) -> list[str]:
+    """Correct p-value decisions for multiple testing, and gate them on effect size on large data.
+
+    Evidently decides each column alone. With many columns some p-values fall below 0.05 by chance,
+    so they are adjusted (Benjamini-Hochberg); and with many rows every p-value becomes tiny, so a
+    p-value test also needs a minimum effect size there. Distance-based decisions are left as they are.
+    """
+    notes: list[str] = []
+    tested = [r for r in results if r["score_kind"] == "p_value" and r["score"] is not None]
+    for result in tested:
+        result["drifted_by_test"] = result["drifted"]
+    if params.p_value_correction == "benjamini-hochberg" and len(tested) > 1:
+        adjusted = benjamini_hochberg([float(r["score"]) for r in tested])
+        for result, q_value in zip(tested, adjusted, strict=True):
+            result["p_value_adjusted"] = q_value
+            result["drifted"] = bool(q_value < result["threshold"])
+        notes.append(
+            f"p-values of the {len(tested)} columns tested with p-values were adjusted for multiple testing "
+            "(Benjamini-Hochberg) before comparing with the threshold"
+        )
+    if params.min_effect_size is not None and rows >= params.large_data_rows and tested:
+        for result in tested:
+            effect = result["effect_size"]
+            gated = bool(result["drifted"] and (effect is None or effect < params.min_effect_size))
+            result["effect_gate"] = gated
+            if gated:
+                result["drifted"] = False
+        notes.append(
+            f"with {rows:,} rows, a p-value test counts as drift only with an effect size of at least "
+            f"{params.min_effect_size:g}"
+        )
+    return notes
 
 
 def _method_note(results: list[dict[str, Any]], notes: list[str]) -> str:

@@ -148,7 +148,12 @@ def _drift_extras(checks: list[CheckResult]) -> dict[str, Any]:
                 "column": str(column.get("column")),
                 "type": column.get("type", ""),
                 "method": column.get("method", ""),
-                "score": number(column.get("score")),
+                "score": number(column.get("score"))
+                + (
+                    f" (adjusted {number(column['p_value_adjusted'])})"
+                    if column.get("p_value_adjusted") is not None
+                    else ""
+                ),
                 "threshold": number(column.get("threshold")),
                 "effect_size": number(column.get("effect_size")),
                 "drifted": bool(column.get("drifted")),

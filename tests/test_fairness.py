@@ -368,3 +368,14 @@ def test_every_fairness_check_runs_in_predictions_only_mode(adult_build, tmp_pat
     for check in result.checks:
         assert check.status.value in ("pass", "inconclusive"), (check.id, check.message)
         assert check.measurement.value is not None, check.id
+
+
+def test_nobody_selected_is_not_parity() -> None:
+    """0/0 is undefined (as in fairlearn), so a model that never gives the outcome cannot pass a ratio."""
+    frame = pd.DataFrame({"sex": list("AAAABBBB"), "y": [1, 0] * 4})
+    ctx = context(frame, [0] * 8)
+    measured = fairness.run("demographic_parity_ratio", FairnessParams(**ALL_GROUPS), ctx)
+    assert measured.value is None
+    assert measured.inconclusive_reason == "the selection rate is 0 for every group compared, so the ratio is undefined"
+    # a difference of zero rates is a real, defined zero
+    assert fairness.run("demographic_parity_difference", FairnessParams(**ALL_GROUPS), ctx).value == 0.0

@@ -166,12 +166,19 @@ def render(
     Every output is a pure function of the result, so rendering a saved ``results.json`` again
     gives byte-identical files.
     """
-    from govkit.outputs import write_text_atomic
+    from govkit.outputs import refuse_to_overwrite_inputs, write_text_atomic
     from govkit.report import render_format
 
-    if not isinstance(result, RunResult):
-        result = RunResult.read(result)
+    source = None if isinstance(result, RunResult) else Path(result)
+    if source is not None:
+        result = RunResult.read(source)
     folder = Path(out)
+    # never write over the audited files, nor over the results file being rendered
+    audited = [Path(entry["path"]) for entry in result.provenance.files.values() if entry.get("path")]
+    refuse_to_overwrite_inputs(
+        [folder / OUTPUT_FILES[name] for name in formats if not (name == "json" and source is None)],
+        [*audited, source],
+    )
     written: dict[str, Path] = {}
     for name in formats:
         text = (

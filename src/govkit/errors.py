@@ -16,9 +16,19 @@ EXIT_INTERNAL = 3
 
 
 class GovkitError(Exception):
-    """A problem the user can fix; ``str(error)`` is the single line shown to them."""
+    """A problem the user can fix; ``str(error)`` is the single line shown to them.
+
+    ``code`` is a stable identifier (e.g. ``GK101``; the names are in ``govkit.inputs.ERROR_CODES``)
+    that scripts can match on while the wording of the message improves.
+    """
 
     exit_code = EXIT_USAGE
+    code: str | None = None
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class InputError(GovkitError):

@@ -70,15 +70,9 @@ ERROR_CODES: dict[str, str] = {
 
 
 def coded(code: str, message: str, kind: type[InputError] = InputError) -> InputError:
-    """An error of ``kind`` with the stable ``code`` attached (``error.code``), message unchanged.
-
-    Set as an attribute so that it works with today's ``errors.py``; if ``GovkitError`` grows a
-    ``code=`` keyword, this becomes ``kind(message, code=code)`` with the same result.
-    """
+    """An error of ``kind`` with the stable ``code`` attached (``error.code``)."""
     assert code in ERROR_CODES, code
-    error = kind(message)
-    setattr(error, "code", code)  # noqa: B010 - InputError does not declare the attribute (yet)
-    return error
+    return kind(message, code=code)
 
 
 def error_code(error: BaseException) -> str | None:

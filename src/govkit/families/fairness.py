@@ -351,6 +351,8 @@ class Comparison:
     small_groups: list[str]
     small_deciders: list[str]
     undefined_groups: list[str]
+    # why there is no value: too few large groups, or a ratio of rates that are all zero
+    reason: str | None = None
 
 
 def _eligible(groups: list[GroupCounts], params: FairnessParams, total: int) -> set[str]:
@@ -380,7 +382,8 @@ def _compare_rate(
     if how == "difference":
         value = hi - lo
     else:
-        value = (lo / hi) if hi > 0 else (1.0 if lo == hi else math.nan)
+        # 0/0 (no group ever gets the outcome) is undefined, as in fairlearn: never read as parity
+        value = (lo / hi) if hi > 0 else math.nan
     # A small group outside the range of the large ones would have decided the check.
     small_deciders = [
         g.label
@@ -406,7 +409,14 @@ def compare(
     valued = [r for r in results if r[1] is not None and not math.isnan(r[1])]
     if not valued:
         first = results[0]
-        return Comparison(grouping, None, first[0], None, None, small, first[4], first[5])
+        zero = any(r[1] is not None for r in results)  # NaN, not None: a ratio of rates that are all 0
+        reason = (
+            f"the {' and the '.join(RATE_NAMES[r] for r in rates)} is 0 for every group compared, so the ratio "
+            "is undefined"
+            if zero
+            else None
+        )
+        return Comparison(grouping, None, first[0], None, None, small, first[4], first[5], reason)
     worst = max(valued, key=lambda r: r[1]) if how == "difference" else min(valued, key=lambda r: r[1])
     return Comparison(
         grouping=grouping,
@@ -520,11 +530,13 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
         ],
     }
     if not valued:
+        reasons = sorted({c.reason for c in comparisons if c.reason})
         return Measurement(
             details=details,
             sample_size=len(ctx.current),
             method="per-group confusion counts",
-            inconclusive_reason="fewer than two groups are large enough to compare "
+            inconclusive_reason="; ".join(reasons)
+            or "fewer than two groups are large enough to compare "
             f"(at least {params.min_group_size} rows and {params.min_group_share:.0%} of the data)",
         )
     worst = max(valued, key=lambda c: c.value) if how == "difference" else min(valued, key=lambda c: c.value)
@@ -593,7 +605,7 @@ def metric_from_counts(
             if how == "difference":
                 values.append(high - low)
             else:
-                values.append(np.where(high > 0, low / np.where(high > 0, high, 1), np.where(low == high, 1.0, np.nan)))
+                values.append(np.where(high > 0, low / np.where(high > 0, high, 1), np.nan))
     stacked = np.vstack(values)
     with _quiet_nan_warnings():
         return np.nanmax(stacked, axis=0) if how == "difference" else np.nanmin(stacked, axis=0)

@@ -102,7 +102,15 @@ def _labelled(ctx: AuditContext) -> tuple[Any, Any, int]:
     y_true = ctx.y_true.to_numpy()
     y_pred = np.asarray(ctx.y_pred)
     known = ~_isna(y_true)
-    return y_true[known], y_pred[known], int((~known).sum())
+    # A column of True/False with gaps arrives as objects; without the gaps it is plain labels again,
+    # and scikit-learn must see it so (it rejects a mix of "unknown" and binary targets).
+    return _plain(y_true[known]), _plain(y_pred[known]), int((~known).sum())
+
+
+def _plain(values: Any) -> Any:
+    import numpy as np
+
+    return np.asarray(values.tolist()) if values.dtype == object and len(values) else values
 
 
 def _isna(values: Any) -> Any:

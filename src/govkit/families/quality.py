@@ -687,14 +687,17 @@ def _run_suite(current: pd.DataFrame, planned: list[_Planned]) -> list[Any]:
 
 
 def _case_aliases(columns: list[str]) -> dict[str, str]:
-    """Unique stand-in names for columns whose names differ only by letter case, else nothing."""
+    """Unique stand-in names for columns great-expectations cannot address by name, else nothing.
+
+    GE matches column names ignoring case (so 'S' and 's' collide) and rejects an empty name.
+    """
     folded: dict[str, int] = {}
     for column in columns:
         folded[column.casefold()] = folded.get(column.casefold(), 0) + 1
     return {
         column: f"{column}__govkit_column_{position}"
         for position, column in enumerate(columns)
-        if folded[column.casefold()] > 1
+        if folded[column.casefold()] > 1 or not column.strip()
     }
 
 

@@ -1,0 +1,366 @@
+"""Time govkit's audit against the four libraries called directly, on the same data, and check they agree.
+
+For each size (total rows, half reference and half current) the harness generates (or reuses) the data
+and the model, then runs, each in its own fresh Python process:
+
+  (a) the baseline (benchmarks/baseline.py): pandas, the model, great-expectations, evidently, fairlearn,
+      shap and scikit-learn called directly;
+  (b) ``govkit.audit(...)`` with the default policy, then ``govkit.render`` of the html and json report
+      into a temporary folder.
+
+Wall time is measured from outside (process start to exit, imports included); peak memory is the
+child's own ``ru_maxrss`` from ``os.wait4``. The per-family times of govkit are the ``duration_seconds``
+of its checks in results.json summed by family. The agreement of the two (drift verdicts per column,
+fairness numbers to 1e-9, metrics) is checked and printed. Results go to benchmarks/results/<time>.json.
+
+    python benchmarks/run.py                 # 100k and 1M rows
+    python benchmarks/run.py --quick         # 100k rows only
+    python benchmarks/run.py --rows 300000 --profile   # also profile govkit once (cProfile)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import compare  # noqa: E402
+import generate  # noqa: E402
+
+DEFAULT_SIZES = (100_000, 1_000_000)
+FAMILIES = ("quality", "drift", "performance", "fairness", "explain")
+
+
+def run_child(mode: str, rows: int, seed: int, out: Path, profile: Path | None = None) -> dict[str, Any]:
+    """One measured run in a fresh interpreter: wall time, peak RSS, and what the child reported."""
+    out.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, str(HERE / "child.py"), mode, "--rows", str(rows), "--seed", str(seed)]
+    command += ["--out", str(out)] + (["--profile", str(profile)] if profile else [])
+    load = os.getloadavg()[0]
+    with (out / "stdout.txt").open("w") as stdout, (out / "stderr.txt").open("w") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = (out / "stderr.txt").read_text(errors="replace").strip().splitlines()[-15:]
+        raise RuntimeError(f"{mode} run failed (exit {process.returncode}):\n" + "\n".join(tail))
+    child = json.loads((out / "child.json").read_text(encoding="utf-8"))
+    return {
+        "wall_seconds": wall,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # KB on Linux
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "load_average_at_start": load,
+        "child": child,
+    }
+
+
+def breakdown(
+    baseline: dict[str, Any], govkit: dict[str, Any], results: dict[str, Any]
+) -> list[tuple[str, Any, Any, Any, Any]]:
+    """(phase, baseline wall, govkit wall, baseline CPU, govkit CPU) rows, adding up to each side's total."""
+    b, g = baseline["child"], govkit["child"]
+    bp, gp, bc, gc = b["phases"], g["phases"], b["cpu_phases"], g["cpu_phases"]
+    families = compare.family_times(results)
+    family_cpu: dict[str, float] = {}
+    for check in g["per_check"]:
+        family_cpu[check["family"]] = family_cpu.get(check["family"], 0.0) + check["cpu_seconds"]
+    rows: list[tuple[str, Any, Any, Any, Any]] = [
+        (
+            "interpreter start, harness imports",
+            b["startup_seconds"],
+            g["startup_seconds"],
+            b["startup_cpu_seconds"],
+            g["startup_cpu_seconds"],
+        ),
+        (
+            "read data, load model, predict",
+            bp["load"] + bp["predict"],
+            gp["before checks"],
+            bc["load"] + bc["predict"],
+            gc["before checks"],
+        ),
+    ]
+    rows += [
+        (name, bp.get(name), families.get(name), bc.get(name), family_cpu.get(name)) for name in FAMILIES
+    ]
+    rows += [
+        (f"other family: {name}", None, seconds, None, family_cpu.get(name))
+        for name, seconds in families.items()
+        if name not in FAMILIES
+    ]
+    after = gp["audit"] - gp["before checks"] - gp["checks"]
+    rows.append(("audit after checks (provenance)", None, after, None, None))
+    rows.append(("render html + json", None, gp["render"], None, gc["render"]))
+    for side in (baseline, govkit):
+        child = side["child"]
+        side["unaccounted"] = side["wall_seconds"] - child["inside_seconds"] - child["startup_seconds"]
+        side["unaccounted_cpu"] = (
+            side["cpu_seconds"] - child["inside_cpu_seconds"] - child["startup_cpu_seconds"]
+        )
+    rows.append(
+        (
+            "process exit and the rest",
+            baseline["unaccounted"],
+            govkit["unaccounted"],
+            baseline["unaccounted_cpu"],
+            govkit["unaccounted_cpu"],
+        )
+    )
+    return rows
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_size(size: dict[str, Any]) -> None:
+    baseline, govkit = size["baseline"], size["govkit"]
+    print(
+        f"\n=== {size['rows']:,} rows ({size['rows'] // 2:,} reference + {size['rows'] // 2:,} current) ==="
+    )
+    print(f"{'':38} {'baseline':>10} {'govkit':>10}")
+    print(f"{'wall time (s)':38} {baseline['wall_seconds']:>10.1f} {govkit['wall_seconds']:>10.1f}")
+    print(f"{'peak RSS (MB)':38} {baseline['peak_rss_mb']:>10.0f} {govkit['peak_rss_mb']:>10.0f}")
+    print(f"{'CPU time (s)':38} {baseline['cpu_seconds']:>10.1f} {govkit['cpu_seconds']:>10.1f}")
+    print(f"{'ratio govkit / baseline (wall)':38} {'':>10} {size['ratio']:>10.2f}")
+    print(f"{'ratio govkit / baseline (CPU)':38} {'':>10} {size['cpu_ratio']:>10.2f}")
+    if len(size["baseline_walls"]) > 1:
+        walls = ", ".join(
+            f"{b:.1f}/{g:.1f}" for b, g in zip(size["baseline_walls"], size["govkit_walls"], strict=True)
+        )
+        print(f"  (fastest of {len(size['baseline_walls'])} runs shown; all baseline/govkit walls: {walls})")
+    print(f"per phase, wall s ({'baseline':>10} {'govkit':>10})   and CPU s ({'baseline':>8} {'govkit':>8}):")
+    for name, b, g, bc, gc in size["breakdown"]:
+        print(f"  {name:36} {_fmt(b):>10} {_fmt(g):>10}   {_fmt(bc):>8} {_fmt(gc):>8}")
+    agreement = size["agreement"]
+    drift = agreement["drift"]
+    print("agreement:")
+    sampled = ", ".join(f"{s['what']} {s['sample']:,} of {s['population']:,}" for s in drift["sampled"])
+    print(
+        f"  drift: {len(drift['columns'])} columns, {len(drift['disagreements'])} verdict disagreement(s)"
+        + (f" (govkit sampled: {sampled})" if sampled else " (no sampling)")
+    )
+    for row in drift["disagreements"]:
+        print(f"    DISAGREE {row}")
+    if drift["type_differences"]:
+        typed = ", ".join(drift["type_differences"])
+        print(f"    compared as categorical by govkit, numerical by the baseline: {typed}")
+    largest = _fmt(drift["max_score_difference_same_type"], 12)
+    print(f"    largest score difference on columns typed alike: {largest}")
+    p = drift["prediction"]
+    print(
+        f"    prediction drift: govkit {p['govkit_drifted']} ({_fmt(p['govkit_score'], 6)}), "
+        f"baseline {p['baseline_drifted']} ({_fmt(p['baseline_score'], 6)})"
+    )
+    fairness = agreement["fairness"]
+    print(
+        f"  fairness: per-group counts and rates differ by at most {fairness['groups_max_difference']:.2e}; "
+        f"{len(fairness['mismatches'])} mismatch(es) beyond {compare.TOLERANCE:g}"
+    )
+    for entry in fairness["metrics"]:
+        if entry["grouping"] == "worst":
+            print(
+                f"    {entry['metric']:32} worst grouping: govkit {_fmt(entry['govkit'], 9)} "
+                f"baseline {_fmt(entry['baseline'], 9)} {'ok' if entry['agree'] else 'MISMATCH'}"
+            )
+        else:
+            left_out = (
+                f"; govkit leaves out {len(entry['groups_left_out'])} small group(s)"
+                if entry["groups_left_out"]
+                else ""
+            )
+            print(
+                f"      by {entry['grouping']:12} all groups: "
+                f"fairlearn {_fmt(entry['fairlearn_all_groups'], 9)} "
+                f"govkit table {_fmt(entry['govkit_table_all_groups'], 9)}; large groups: "
+                f"fairlearn {_fmt(entry['fairlearn_large_groups'], 9)} "
+                f"govkit {_fmt(entry['govkit_large_groups'], 9)}{left_out}"
+            )
+    for mismatch in fairness["mismatches"]:
+        print(f"    MISMATCH {mismatch}")
+    other = agreement["other"]
+    perf = ", ".join(f"{k} {'ok' if v['agree'] else 'MISMATCH'}" for k, v in other["performance"].items())
+    q = other["quality"]
+    print(f"  performance: {perf}")
+    print(
+        f"  quality: govkit {q['govkit_failed']} of {q['govkit_evaluated']} expectations failed, "
+        f"baseline {q['baseline_failed']} of {q['baseline_evaluated']}"
+    )
+    e = other["explain"]
+    print(
+        f"  shap sensitive share: govkit {_fmt(e['govkit_sensitive_share'], 6)}, "
+        f"baseline {_fmt(e['baseline_sensitive_share'], 6)}"
+    )
+
+
+def print_profile(path: Path, top: int = 30) -> None:
+    stats = pstats.Stats(str(path))
+    stats.strip_dirs()
+    print(f"\n--- cProfile of the govkit run ({path}), top {top} by cumulative time ---")
+    stats.sort_stats("cumulative").print_stats(top)
+    print(f"--- top {top} by own time ---")
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def print_summary(sizes: list[dict[str, Any]]) -> None:
+    print(
+        "\n| rows | baseline wall s | govkit wall s | govkit / baseline | baseline CPU s | govkit CPU s "
+        "| CPU ratio | baseline peak MB | govkit peak MB |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in sizes:
+        b, g = s["baseline"], s["govkit"]
+        print(
+            f"| {s['rows']:,} | {b['wall_seconds']:.1f} | {g['wall_seconds']:.1f} | {s['ratio']:.2f} | "
+            f"{b['cpu_seconds']:.1f} | {g['cpu_seconds']:.1f} | {s['cpu_ratio']:.2f} | "
+            f"{b['peak_rss_mb']:.0f} | {g['peak_rss_mb']:.0f} |"
+        )
+
+
+def source_state() -> dict[str, Any]:
+    """Which govkit was measured: the commit and the files changed since (others may be editing src/)."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "src", "checks").splitlines()]
+    return {"commit": git("rev-parse", "HEAD") or None, "changed_files": changed}
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def _sizes(args: argparse.Namespace) -> list[int]:
+    if args.quick:
+        return [100_000]
+    if args.rows:
+        return [int(part) for value in args.rows for part in str(value).replace("_", "").split(",") if part]
+    return list(DEFAULT_SIZES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", action="append", help="total rows (repeat or comma-separate); default 100k and 1M"
+    )
+    parser.add_argument("--quick", action="store_true", help="100k rows only")
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED, help="data seed")
+    parser.add_argument("--profile", action="store_true", help="also run govkit once more under cProfile")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' folders (reports, logs)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each side per size; the fastest is reported (default 1)",
+    )
+    args = parser.parse_args()
+
+    started_at = datetime.now(UTC)
+    work = Path(tempfile.mkdtemp(prefix="govkit-bench-"))
+    record: dict[str, Any] = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "govkit_source": source_state(),
+        "sizes": [],
+    }
+    try:
+        for rows in _sizes(args):
+            where = generate.ensure(rows, args.seed)
+            folder = work / f"rows{rows}"
+            baselines, govkits = [], []
+            for attempt in range(max(1, args.repeat)):
+                print(f"\n{rows:,} rows, run {attempt + 1}: the baseline ...", flush=True)
+                baselines.append(run_child("baseline", rows, args.seed, folder / f"baseline{attempt}"))
+                print(f"  {baselines[-1]['wall_seconds']:.1f} s; govkit ...", flush=True)
+                govkits.append(run_child("govkit", rows, args.seed, folder / f"govkit{attempt}"))
+                print(f"  {govkits[-1]['wall_seconds']:.1f} s", flush=True)
+            baseline = min(baselines, key=lambda run: run["wall_seconds"])
+            govkit = min(govkits, key=lambda run: run["wall_seconds"])
+            results = json.loads(Path(govkit["child"]["results_json"]).read_text(encoding="utf-8"))
+            b = baseline["child"]
+            size = {
+                "rows": rows,
+                "seed": args.seed,
+                "data": {
+                    "reference": str(where.reference),
+                    "current": str(where.current),
+                    "model": str(where.model),
+                },
+                "baseline": baseline,
+                "govkit": govkit,
+                "ratio": govkit["wall_seconds"] / baseline["wall_seconds"],
+                "cpu_ratio": govkit["cpu_seconds"] / baseline["cpu_seconds"],
+                "baseline_walls": [run["wall_seconds"] for run in baselines],
+                "govkit_walls": [run["wall_seconds"] for run in govkits],
+                "govkit_family_seconds": compare.family_times(results),
+                "govkit_check_seconds": {c["id"]: c["duration_seconds"] for c in results["checks"]},
+                "govkit_statuses": {c["id"]: c["status"] for c in results["checks"]},
+                "govkit_sampling": results["provenance"].get("sampling", []),
+                "agreement": {
+                    "drift": compare.compare_drift(results, b),
+                    "fairness": compare.compare_fairness(results, b),
+                    "other": compare.compare_other(results, b),
+                },
+            }
+            size["breakdown"] = breakdown(baseline, govkit, results)
+            print_size(size)
+            if args.profile:
+                profile = HERE / "results" / f"govkit-{rows}-{started_at:%Y%m%dT%H%M%S}.prof"
+                profile.parent.mkdir(parents=True, exist_ok=True)
+                print("\nprofiling govkit (cProfile; its times are inflated by the profiler) ...", flush=True)
+                profiled = run_child("govkit", rows, args.seed, folder / "govkit-profile", profile=profile)
+                size["profile"] = {"path": str(profile), "wall_seconds": profiled["wall_seconds"]}
+                print_profile(profile)
+            record["sizes"].append(size)
+    finally:
+        if args.keep:
+            print(f"\nrun folders kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print_summary(record["sizes"])
+    out = HERE / "results" / f"{started_at:%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

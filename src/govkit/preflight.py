@@ -103,9 +103,7 @@ def _missing_column(where: str, column: str, columns: list[str], what: str, opti
     close = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
     hint = f" (did you mean {_show(close[0])}?)" if close else ""
     shown = ", ".join(_show(c)[1:-1] for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
-    return coded(
-        "GK201", f"{where}: {what} column {_show(column)} not found{hint}; fix {option} (columns: {shown})"
-    )
+    return coded("GK201", f"{where}: {what} column {_show(column)} not found{hint}; fix {option} (columns: {shown})")
 
 
 def frame_bytes(frame: pd.DataFrame) -> int:
@@ -163,8 +161,7 @@ def prepare(
     if model_sha256 and not isinstance(model, (str, os.PathLike)):
         raise coded(
             "GK309",
-            "--model-sha256 pins a model file, but no model file was given; pass the model as a path, "
-            "or drop the pin",
+            "--model-sha256 pins a model file, but no model file was given; pass the model as a path, or drop the pin",
         )
     if model_sha256:
         check_sha256_pin(model_sha256)  # a malformed pin is reported before any file is read
@@ -176,8 +173,7 @@ def prepare(
         if not shared:
             raise coded(
                 "GK113",
-                f"{reference_name}: shares no column with {current_name}; "
-                "give reference data with the same columns",
+                f"{reference_name}: shares no column with {current_name}; give reference data with the same columns",
             )
     _guard_memory([(current, current_name), (reference_frame, reference_name)])
     sensitive = list(dict.fromkeys(sensitive or []))
@@ -234,9 +230,7 @@ def prepare(
     elif prediction_column is not None:
         _predictions_from_columns(ctx, positive_label, current_name, reference_name)
     elif target is not None:
-        ctx.task, ctx.positive_label = _task_and_label(
-            ctx.current[target].dropna(), None, positive_label, False
-        )
+        ctx.task, ctx.positive_label = _task_and_label(ctx.current[target].dropna(), None, positive_label, False)
     return prepared
 
 
@@ -253,9 +247,7 @@ def _distinct_roles(target: str | None, prediction: str | None, probability: str
                 )
 
 
-def _features(
-    model: Any, given: list[str] | None, columns: list[str], excluded: set[str], where: str
-) -> list[str]:
+def _features(model: Any, given: list[str] | None, columns: list[str], excluded: set[str], where: str) -> list[str]:
     """The model's input columns: as fitted, as configured, or every column but target and predictions."""
     fitted_names = getattr(model, "feature_names_in_", None)
     if fitted_names is not None:
@@ -281,16 +273,12 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _predict_with_model(
-    ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str
-) -> None:
+def _predict_with_model(ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str) -> None:
     import numpy as np
 
     model = ctx.model
     if not hasattr(model, "predict"):
-        raise coded(
-            "GK308", f"the model ({type(model).__name__}) has no predict method; give a fitted estimator"
-        )
+        raise coded("GK308", f"the model ({type(model).__name__}) has no predict method; give a fitted estimator")
     classes = getattr(model, "classes_", None)
     ctx.task, ctx.positive_label = _task_and_label(
         None if classes is None else np.asarray(classes), classes, positive_label, True
@@ -301,15 +289,12 @@ def _predict_with_model(
 
 
 def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predictions:
-    import numpy as np
+
+    from govkit.predict import model_outputs
 
     inputs = frame[ctx.features]
     try:
-        labels = np.asarray(ctx.model.predict(inputs))
-        scores = None
-        if ctx.task == "binary" and hasattr(ctx.model, "predict_proba"):
-            classes = [str(c) for c in ctx.model.classes_]
-            scores = np.asarray(ctx.model.predict_proba(inputs))[:, classes.index(str(ctx.positive_label))]
+        labels, scores = model_outputs(ctx.model, inputs, ctx.positive_label, binary=ctx.task == "binary")
     except Exception as error:  # any estimator error here means the data does not fit the model
         raise coded(
             "GK307",
@@ -325,9 +310,7 @@ def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predict
     return Predictions(labels=labels, scores=None if scores is None else scores.astype(float))
 
 
-def _predictions_from_columns(
-    ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str
-) -> None:
+def _predictions_from_columns(ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str) -> None:
     import pandas as pd
 
     column = ctx.prediction_column
@@ -505,8 +488,7 @@ def _task_and_label(
             return task, _typed_like(positive_label, labels)
         raise coded(
             "GK206",
-            f"positive label {_show(positive_label)} is not one of the labels ({_shown(labels)}); "
-            "fix --positive-label",
+            f"positive label {_show(positive_label)} is not one of the labels ({_shown(labels)}); fix --positive-label",
         )
     if task != "binary":
         return task, None

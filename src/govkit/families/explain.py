@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govkit.predict import split_pipeline
 from govkit.registry import CheckDef
 from govkit.results import Measurement
 
@@ -163,16 +164,6 @@ class Explanation:
 # Mapping a pipeline's transformed columns back to its input columns
 
 
-def _split_pipeline(model: Any) -> tuple[Any | None, Any]:
-    """(preprocessing, final estimator) for a scikit-learn Pipeline; (None, model) otherwise."""
-    steps = getattr(model, "steps", None)
-    if steps and len(steps) > 1:
-        return model[:-1], model[-1]
-    if steps:
-        return None, steps[-1][1]
-    return None, model
-
-
 def _source_columns(preprocessor: Any, input_columns: list[str], n_outputs: int) -> list[str]:
     """For each transformed column, the input column it came from."""
     transformer = preprocessor[-1] if hasattr(preprocessor, "steps") else preprocessor
@@ -294,7 +285,7 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
 
     features = list(ctx.features)
     population = len(ctx.current)
-    preprocessor, estimator = _split_pipeline(ctx.model)
+    preprocessor, estimator = split_pipeline(ctx.model)
     agnostic = not (_is_tree(estimator) or _is_linear(estimator))
     budget = min(params.sample_size, params.agnostic_sample_size) if agnostic else params.sample_size
     sample = _sample(ctx.current[features], budget, ctx.seed)

@@ -480,3 +480,12 @@ def test_p_values_are_corrected_and_gated_on_effect_size_for_large_data():
     assert all("p_value_adjusted" in r for r in columns.values())
     assert "Benjamini-Hochberg" in gated.details["method_note"]
     assert "effect size of at least 0.1" in gated.details["method_note"]
+
+
+def test_sampling_rows_first_picks_the_rows_dataframe_sample_picks():
+    frame = make_frame(seed=5).iloc[::-1]  # a non-trivial index order
+    ctx = make_context(frame, frame)
+    picked = drift._limited_rows(frame, ["age", "job"], 100, ctx, "rows")
+    expected = frame.sample(n=100, random_state=ctx.seed)[["age", "job"]]
+    pd.testing.assert_frame_equal(picked, expected)
+    assert ctx.sampling == [{"family": "drift", "what": "rows", "population": len(frame), "sample": 100, "seed": 7}]

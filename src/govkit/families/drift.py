@@ -90,7 +90,7 @@ class ValueDriftParams(BaseModel):
         "above it, means drift (default: the method's own, e.g. 0.05 for p-values, 0.1 for distances).",
     )
     max_rows: int | None = Field(
-        default=200_000,
+        default=100_000,
         ge=1,
         description="Rows used from each of reference and current; larger data is sampled with the audit "
         "seed and the sample is recorded (None: use every row).",
@@ -509,8 +509,9 @@ def _column_drift(ctx: AuditContext, params: ColumnDriftParams) -> dict[str, Any
         candidates.append((column, kind))
 
     names = [c for c, _ in candidates]
-    reference = _limited(reference[names], params.max_rows, ctx, "reference rows tested for column drift")
-    current = _limited(current[names], params.max_rows, ctx, "current rows tested for column drift")
+    # sample the rows before selecting the columns, so the full frames are never copied
+    reference = _limited_rows(reference, names, params.max_rows, ctx, "reference rows tested for column drift")
+    current = _limited_rows(current, names, params.max_rows, ctx, "current rows tested for column drift")
 
     kinds: dict[str, Kind] = {}
     ref_frame: dict[str, pd.Series] = {}
@@ -594,6 +595,20 @@ def _limited(frame: Any, max_rows: int | None, ctx: AuditContext, what: str) -> 
         return frame
     ctx.record_sampling(NAME, what, len(frame), max_rows, ctx.seed)
     return frame.sample(n=max_rows, random_state=ctx.seed)
+
+
+def _limited_rows(
+    frame: pd.DataFrame, columns: list[str], max_rows: int | None, ctx: AuditContext, what: str
+) -> pd.DataFrame:
+    """``frame[columns]`` on the same seeded rows ``_limited`` would pick, without copying every row first."""
+    if max_rows is None or len(frame) <= max_rows:
+        return frame[columns]
+    ctx.record_sampling(NAME, what, len(frame), max_rows, ctx.seed)
+    import pandas as pd
+
+    # Series.sample draws positions from the length alone, exactly as DataFrame.sample does
+    positions = pd.RangeIndex(len(frame)).to_series().sample(n=max_rows, random_state=ctx.seed).to_numpy()
+    return frame.iloc[positions, [frame.columns.get_loc(c) for c in columns]]
 
 
 def _resolve_methods(kinds: dict[str, Kind], params: ColumnDriftParams) -> tuple[dict[str, str | None], list[str]]:

@@ -179,11 +179,19 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
 
 
 def _confusion(y_true: Any, y_pred: Any) -> dict[str, Any]:
-    from sklearn.metrics import confusion_matrix
+    """Counts of (true, predicted) label pairs; only the few distinct labels are turned into text."""
+    import numpy as np
+    import pandas as pd
 
-    truth, guess = [_label(v) for v in y_true], [_label(v) for v in y_pred]
-    labels = sorted({*truth, *guess})
-    matrix = confusion_matrix(truth, guess, labels=labels)
+    codes, uniques = pd.factorize(np.concatenate([np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)]))
+    texts = [_label(u) for u in uniques]
+    # labels that read the same as text (1 and 1.0) are one label
+    labels = sorted(set(texts))
+    index = np.array([labels.index(t) for t in texts])
+    merged = index[codes]
+    truth, guess = merged[: len(y_true)], merged[len(y_true) :]
+    k = len(labels)
+    matrix = np.bincount(truth * k + guess, minlength=k * k).reshape(k, k)
     return {"labels": labels, "matrix": matrix.tolist()}
 
 

@@ -16,6 +16,7 @@ for numerical columns, the Jensen-Shannon distance (base 2, from 0 to 1) for cat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -338,7 +339,7 @@ def _series_measurement(result: dict[str, Any], subject: str) -> Measurement:
 
 def _schema_measurement(ctx: AuditContext) -> Measurement:
     assert ctx.reference is not None  # checked by run()
-    differences = schema_differences(ctx.reference, ctx.current)
+    differences = schema_differences(ctx.reference, ctx.current, _kind_lookup(ctx))
     if not differences:
         summary = "The reference and current data have the same columns, with the same types."
     else:
@@ -393,15 +394,37 @@ def _dtype_kind(series: pd.Series) -> str:
     return "mixed"
 
 
-def schema_differences(reference: pd.DataFrame, current: pd.DataFrame) -> list[dict[str, str]]:
+def _kind_lookup(ctx: AuditContext) -> Callable[[str, str], str]:
+    """``kind(which, column)`` for 'reference' or 'current', computed once per column per audit.
+
+    Telling a column's kind scans it; the column checks, the schema check and the series checks all
+    need the same answers, on the full frames.
+    """
+    frames = {"reference": ctx.reference, "current": ctx.current}
+
+    def kind(which: str, column: str) -> str:
+        return ctx.memo(("drift.kind", which, column), lambda: _dtype_kind(frames[which][column]))
+
+    return kind
+
+
+def schema_differences(
+    reference: pd.DataFrame, current: pd.DataFrame, kind: Callable[[str, str], str] | None = None
+) -> list[dict[str, str]]:
     """Every column missing from one frame, or whose kind of values changed, in reference order."""
+    if kind is None:
+        frames = {"reference": reference, "current": current}
+
+        def kind(which: str, column: str) -> str:
+            return _dtype_kind(frames[which][column])
+
     differences: list[dict[str, str]] = []
     current_columns = set(current.columns)
     for column in reference.columns:
         if column not in current_columns:
             differences.append({"column": str(column), "problem": "missing in current"})
             continue
-        problem = _type_change(reference[column], current[column])
+        problem = _kind_change(kind("reference", column), kind("current", column))
         if problem:
             differences.append({"column": str(column), "problem": problem})
     reference_columns = set(reference.columns)
@@ -414,7 +437,10 @@ def schema_differences(reference: pd.DataFrame, current: pd.DataFrame) -> list[d
 
 
 def _type_change(reference: pd.Series, current: pd.Series) -> str | None:
-    before, after = _dtype_kind(reference), _dtype_kind(current)
+    return _kind_change(_dtype_kind(reference), _dtype_kind(current))
+
+
+def _kind_change(before: str, after: str) -> str | None:
     # An all-missing column has no type to compare; the drift checks report it on its own.
     if before == after or "empty" in (before, after):
         return None
@@ -487,22 +513,21 @@ def _column_drift(ctx: AuditContext, params: ColumnDriftParams) -> dict[str, Any
     problems: list[dict[str, str]] = []
     candidates: list[tuple[str, str]] = []  # (column, dtype kind)
     frames = (("reference", reference), ("current", current))
+    kind_of = _kind_lookup(ctx)
     for column in requested:
         missing = [which for which, frame in frames if column not in frame]
         if missing:
             problems.append({"column": column, "problem": "missing in " + " and ".join(missing)})
             continue
-        change = _type_change(reference[column], current[column])
+        change = _kind_change(kind_of("reference", column), kind_of("current", column))
         if change:
             problems.append({"column": column, "problem": change})
             continue
-        empty = [which for which, frame in frames if frame[column].notna().sum() == 0]
+        empty = [which for which, _ in frames if kind_of(which, column) == "empty"]
         if empty:
             problems.append({"column": column, "problem": "all values missing in " + " and ".join(empty)})
             continue
-        kind = _dtype_kind(reference[column])
-        if kind == "empty":  # all-missing objects in reference, values in current
-            kind = _dtype_kind(current[column])
+        kind = kind_of("reference", column)
         if kind == "datetime":
             problems.append({"column": column, "problem": "a datetime column, not tested for drift"})
             continue

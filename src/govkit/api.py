@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from govkit.policy import Policy, load_policy
 from govkit.preflight import prepare
 from govkit.results import AuditInputs, Provenance, RunResult
-from govkit.runner import run_policy, warm_up
+from govkit.runner import run_policy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +93,6 @@ def audit(
     if isinstance(sensitive, str):
         sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
     resolved = policy if isinstance(policy, Policy) else load_policy(policy)
-    importing = warm_up(resolved)
     prepared = prepare(
         data=data,
         reference=reference,
@@ -110,7 +109,6 @@ def audit(
         model_sha256=model_sha256,
     )
     ctx = prepared.context
-    importing.join()  # so that no check's timing includes an import still in flight
     checks = run_policy(resolved, ctx)
 
     files = dict(prepared.files)

@@ -7,7 +7,6 @@ is an ``error`` for that check alone; a value is judged by ``fail_if`` first, th
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -125,31 +124,6 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else ""
-
-
-def warm_up(policy: Policy) -> threading.Thread:
-    """Import the engines the policy will need on a background thread, while preflight predicts.
-
-    Importing great-expectations, evidently and shap takes seconds of mostly Python work; reading
-    the data and running the model is mostly compiled code. On two cores the two overlap, so the
-    imports cost almost nothing. A failure here is ignored: the check imports again and reports it.
-    """
-    from govkit.registry import load_family
-
-    names = list(dict.fromkeys(split_check_id(check.spec.id)[0] for check in policy.checks))
-
-    def work() -> None:
-        for name in names:
-            try:
-                hook = getattr(load_family(name), "warm_up", None)
-                if hook is not None:
-                    hook()
-            except Exception:
-                pass
-
-    thread = threading.Thread(target=work, name="govkit-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def run_policy(policy: Policy, ctx: AuditContext) -> list[CheckResult]:

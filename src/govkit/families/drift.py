@@ -207,12 +207,6 @@ CHECKS: dict[str, CheckDef] = {
 }
 
 
-def warm_up() -> None:
-    """Import the engine ahead of time (see govkit.runner.warm_up)."""
-    from evidently import Report  # noqa: F401
-    from evidently.metrics import ValueDrift  # noqa: F401
-
-
 def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     """Measure one drift check; the policy's thresholds judge the value."""
     if ctx.reference is None:

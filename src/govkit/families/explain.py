@@ -460,11 +460,6 @@ def _aggregate(values: np.ndarray, sources: list[str], columns: list[str]) -> np
 # Checks
 
 
-def warm_up() -> None:
-    """Import the engine ahead of time (see govkit.runner.warm_up)."""
-    import shap  # noqa: F401
-
-
 def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     explanation = explain(ctx, params)
     importance = explanation.importance()

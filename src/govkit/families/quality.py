@@ -586,12 +586,6 @@ def _import_gx() -> Any:
     return gx
 
 
-def warm_up() -> None:
-    """Import the engine ahead of time (see govkit.runner.warm_up)."""
-    _import_gx()
-    import great_expectations.expectations  # noqa: F401 - the expectation classes the suite is built from
-
-
 def _run_suite(current: pd.DataFrame, planned: list[_Planned]) -> list[Any]:
     """Validate every planned expectation in one suite, on one batch; results in ``planned`` order."""
     import pandas as pd

@@ -126,6 +126,14 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else ""
 
 
-def run_policy(policy: Policy, ctx: AuditContext) -> list[CheckResult]:
-    """Every enabled check of the policy, in the policy's order."""
-    return [run_check(check, ctx) for check in policy.checks]
+def run_policy(policy: Policy, ctx: AuditContext, parallel: bool = True) -> list[CheckResult]:
+    """Every enabled check of the policy, in the policy's order.
+
+    With ``parallel`` (and where fork is available) the drift family runs in a forked worker while
+    the other families run here; the results are the same either way.
+    """
+    if not parallel:
+        return [run_check(check, ctx) for check in policy.checks]
+    from govkit.parallel import WORKER_FAMILIES, run_split
+
+    return run_split(policy.checks, ctx, run_check, lambda check: split_check_id(check.spec.id)[0] in WORKER_FAMILIES)

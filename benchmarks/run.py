@@ -88,7 +88,6 @@ def breakdown(
             b["startup_cpu_seconds"],
             g["startup_cpu_seconds"],
         ),
-        ("govkit: engine imports (lazy in checks)", None, gp["engine imports"], None, gc["engine imports"]),
         (
             "read data, load model, predict",
             bp["load"] + bp["predict"],

@@ -53,7 +53,8 @@ def test_worker_results_come_back_in_policy_order_with_sampling() -> None:
         return _result(check, float(len(check.spec.id)))
 
     checks = _checks("quality.a", "drift.b", "fairness.c", "drift.dd")
-    results = parallel.run_split(checks, ctx, run_check, lambda c: c.spec.id.startswith("drift."))
+    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], ctx, run_check)
+    results = parallel.merge(checks, ctx, run_check, worker)
     assert [r.id for r in results] == ["quality.a", "drift.b", "fairness.c", "drift.dd"]
     assert [r.measurement.value for r in results] == [9.0, 7.0, 10.0, 8.0]
     ran_in = {r.id: int(r.message) for r in results}
@@ -71,8 +72,56 @@ def test_a_dead_worker_loses_no_check() -> None:
         return _result(check, 1.0)
 
     checks = _checks("quality.a", "drift.b")
-    results = parallel.run_split(checks, _context(), run_check, lambda c: c.spec.id.startswith("drift."))
+    ctx = _context()
+    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], ctx, run_check)
+    results = parallel.merge(checks, ctx, run_check, worker)
     assert [(r.id, int(r.message)) for r in results] == [("quality.a", parent), ("drift.b", parent)]
+
+
+def test_the_worker_starts_before_predictions_and_receives_them(adult_build) -> None:
+    """The drift worker forks before the model predicts; prediction drift still gets the predictions."""
+    import govkit
+    from govkit.policy import load_policy
+
+    arguments = {
+        "model": adult_build / "model.skops",
+        "data": adult_build / "current.csv",
+        "reference": adult_build / "reference.csv",
+        "target": "income-per-year",
+        "sensitive": ["sex"],
+        "positive_label": ">50K",
+        "trusted_types": ["sklearn.tree._tree.Tree"],
+        "policy": load_policy("default"),
+    }
+    together = govkit.audit(**arguments)
+    alone = govkit.audit(**arguments, parallel=False)
+    for check_id in ("drift.prediction_drift", "drift.drifted_columns_share", "drift.schema_differences"):
+        assert together.check(check_id).status == alone.check(check_id).status
+        assert together.check(check_id).measurement.value == pytest.approx(alone.check(check_id).measurement.value)
+    assert together.check("drift.prediction_drift").measurement.value is not None
+    assert together.provenance.sampling == alone.provenance.sampling
+
+
+def test_a_failed_prediction_stops_the_worker_and_reports_one_line(adult_build, tmp_path) -> None:
+    import govkit
+    from govkit.errors import InputError
+
+    broken = tmp_path / "current.csv"
+    frame = pd.read_csv(adult_build / "current.csv")
+    frame["age"] = "not a number"  # the model's numeric input becomes text: it cannot predict
+    frame.to_csv(broken, index=False)
+    with pytest.raises(InputError, match="could not predict"):
+        govkit.audit(
+            model=adult_build / "model.skops",
+            data=broken,
+            reference=adult_build / "reference.csv",
+            target="income-per-year",
+            sensitive=["sex"],
+            trusted_types=["sklearn.tree._tree.Tree"],
+        )
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []  # no worker left behind
 
 
 def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,10 +14,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from govkit.parallel import Worker, in_worker, merge
 from govkit.policy import Policy, load_policy
 from govkit.preflight import prepare
 from govkit.results import AuditInputs, Provenance, RunResult
-from govkit.runner import run_policy
+from govkit.runner import run_check
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,11 +84,13 @@ def audit(
     model_sha256: str | None = None,
     model_card: dict[str, Any] | None = None,
     command: str | None = None,
+    parallel: bool = True,
 ) -> RunResult:
     """Audit a model (or its predictions) on current data against reference data and a policy.
 
     ``model`` and the frames may be objects or file paths. Returns a ``RunResult``; raises
     ``govkit.errors.GovkitError`` (with a one-line message) on input that cannot be audited.
+    ``parallel=False`` runs every check in this process (the results are the same).
     """
     started_at, started = _now(), time.perf_counter()
     if isinstance(sensitive, str):
@@ -107,9 +110,20 @@ def audit(
         trusted_types=trusted_types,
         trust_pickle=trust_pickle,
         model_sha256=model_sha256,
+        defer_predictions=True,
     )
     ctx = prepared.context
-    checks = run_policy(resolved, ctx)
+    # The drift worker starts before the model predicts (see govkit.parallel); the model's
+    # predictions are computed here meanwhile and handed over for the checks that need them.
+    worker = Worker.start([c for c in resolved.checks if in_worker(c)], ctx, run_check) if parallel else None
+    try:
+        prepared.finish()
+        if worker is not None:
+            worker.send_predictions(ctx)
+        checks = merge(resolved.checks, ctx, run_check, worker)
+    finally:
+        if worker is not None:
+            worker.stop()
 
     files = dict(prepared.files)
     if resolved.files:

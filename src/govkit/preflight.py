@@ -14,6 +14,7 @@ import difflib
 import math
 import numbers
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,14 @@ class Prepared:
     files: dict[str, dict[str, str]] = field(default_factory=dict)
     model_type: str | None = None
     notes: list[str] = field(default_factory=list)
+    # with prepare(defer_predictions=True): the model's predictions, still to compute with finish()
+    pending: Callable[[], None] | None = None
+
+    def finish(self) -> None:
+        """Compute the deferred predictions (a no-op when there are none)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending()
 
 
 def _show(value: Any, limit: int = 40) -> str:
@@ -148,6 +157,7 @@ def prepare(
     probability_column: str | None = None,
     positive_label: Any = None,
     seed: int = 0,
+    defer_predictions: bool = False,
     trusted_types: list[str] | None = None,
     trust_pickle: bool = False,
     model_sha256: str | None = None,
@@ -226,7 +236,10 @@ def prepare(
     )
     ctx = prepared.context
     if fitted is not None:
-        _predict_with_model(ctx, positive_label, current_name, reference_name)
+        _plan_model_task(ctx, positive_label)
+        prepared.pending = lambda: _predict_with_model(ctx, current_name, reference_name)
+        if not defer_predictions:
+            prepared.finish()
     elif prediction_column is not None:
         _predictions_from_columns(ctx, positive_label, current_name, reference_name)
     elif target is not None:
@@ -273,7 +286,8 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _predict_with_model(ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str) -> None:
+def _plan_model_task(ctx: AuditContext, positive_label: Any) -> None:
+    """The task and favourable label, from the model's classes: known before any prediction is made."""
     import numpy as np
 
     model = ctx.model
@@ -283,6 +297,9 @@ def _predict_with_model(ctx: AuditContext, positive_label: Any, current_name: st
     ctx.task, ctx.positive_label = _task_and_label(
         None if classes is None else np.asarray(classes), classes, positive_label, True
     )
+
+
+def _predict_with_model(ctx: AuditContext, current_name: str, reference_name: str) -> None:
     ctx.current_predictions = _model_outputs(ctx, ctx.current, current_name)
     if ctx.reference is not None and all(c in ctx.reference.columns for c in ctx.features):
         ctx.reference_predictions = _model_outputs(ctx, ctx.reference, reference_name)

@@ -132,8 +132,7 @@ def run_policy(policy: Policy, ctx: AuditContext, parallel: bool = True) -> list
     With ``parallel`` (and where fork is available) the drift family runs in a forked worker while
     the other families run here; the results are the same either way.
     """
-    if not parallel:
-        return [run_check(check, ctx) for check in policy.checks]
-    from govkit.parallel import WORKER_FAMILIES, run_split
+    from govkit.parallel import Worker, in_worker, merge
 
-    return run_split(policy.checks, ctx, run_check, lambda check: split_check_id(check.spec.id)[0] in WORKER_FAMILIES)
+    worker = Worker.start([c for c in policy.checks if in_worker(c)], ctx, run_check) if parallel else None
+    return merge(policy.checks, ctx, run_check, worker)

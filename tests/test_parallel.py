@@ -154,3 +154,21 @@ def test_parallel_and_sequential_audits_agree_on_the_example(adult_build) -> Non
         else:
             # evidently sums in an order that depends on the process's hash seed: last-digit noise only
             assert a.measurement.value == pytest.approx(b.measurement.value, rel=1e-9, abs=1e-12), a.id
+
+
+def test_no_predictions_at_all_never_leaves_the_worker_waiting(adult_build) -> None:
+    """Without a model or prediction column, the worker is told no predictions will come."""
+    import govkit
+    from govkit.policy import load_policy
+    from govkit.preflight import prepare
+    from govkit.runner import run_policy
+
+    current = pd.read_csv(adult_build / "current.csv").head(3000)
+    reference = pd.read_csv(adult_build / "reference.csv").head(3000)
+    result = govkit.audit(data=current, reference=reference, target="income-per-year", positive_label=">50K")
+    assert result.check("drift.prediction_drift").status == Status.SKIP
+    assert result.check("drift.drifted_columns_share").measurement.value is not None
+    # the library path with a finished context: same answer
+    ctx = prepare(data=current, reference=reference, target="income-per-year", positive_label=">50K").context
+    checks = run_policy(load_policy("default"), ctx)
+    assert {c.id: c.status for c in checks}["drift.prediction_drift"] == Status.SKIP

@@ -23,6 +23,7 @@ from govkit.runner import run_check
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govkit.context import AuditContext
     from govkit.signing import SignOff
 
 TRACKED_LIBRARIES = (
@@ -96,34 +97,46 @@ def audit(
     if isinstance(sensitive, str):
         sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
     resolved = policy if isinstance(policy, Policy) else load_policy(policy)
-    prepared = prepare(
-        data=data,
-        reference=reference,
-        model=model,
-        target=target,
-        sensitive=sensitive,
-        features=features,
-        prediction_column=prediction_column,
-        probability_column=probability_column,
-        positive_label=positive_label,
-        seed=seed,
-        trusted_types=trusted_types,
-        trust_pickle=trust_pickle,
-        model_sha256=model_sha256,
-        defer_predictions=True,
-    )
-    ctx = prepared.context
-    # The drift worker starts before the model predicts (see govkit.parallel); the model's
-    # predictions are computed here meanwhile and handed over for the checks that need them.
-    worker = Worker.start([c for c in resolved.checks if in_worker(c)], ctx, run_check) if parallel else None
-    try:
-        prepared.finish()
+    # The drift worker (see govkit.parallel) forks as soon as the frames are read; the model loads and
+    # predicts here meanwhile, and the worker is sent what it needs as it becomes known.
+    side = [c for c in resolved.checks if in_worker(c)] if parallel else []
+    workers: list[Worker] = []
+
+    def start_worker(early: AuditContext) -> None:
+        worker = Worker.start(side, early, run_check, plan_pending=True)
         if worker is not None:
+            workers.append(worker)
+
+    try:
+        prepared = prepare(
+            data=data,
+            reference=reference,
+            model=model,
+            target=target,
+            sensitive=sensitive,
+            features=features,
+            prediction_column=prediction_column,
+            probability_column=probability_column,
+            positive_label=positive_label,
+            seed=seed,
+            trusted_types=trusted_types,
+            trust_pickle=trust_pickle,
+            model_sha256=model_sha256,
+            defer_predictions=True,
+            on_frames=start_worker if side else None,
+        )
+        ctx = prepared.context
+        worker = workers[0] if workers else None
+        deferred = prepared.pending is not None
+        if worker is not None:
+            worker.send_plan(ctx, predictions_coming=deferred)
+        prepared.finish()
+        if worker is not None and deferred:
             worker.send_predictions(ctx)
         checks = merge(resolved.checks, ctx, run_check, worker)
     finally:
-        if worker is not None:
-            worker.stop()
+        for running in workers:
+            running.stop()
 
     files = dict(prepared.files)
     if resolved.files:

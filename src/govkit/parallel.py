@@ -3,9 +3,10 @@
 The engines are Python-heavy (importing evidently alone takes seconds), so threads would queue on
 the interpreter lock; a forked worker instead starts with the parent's data already in memory
 (copy-on-write) and returns only the check results. The drift family goes to the worker: it is the
-largest single cost, it shares no memoised work with the others, and most of it (the feature
-columns) needs no prediction, so the worker can start before the model has predicted. The few
-checks that do need predictions wait for them to arrive through a pipe.
+largest single cost, it shares no memoised work with the others, and it needs the data but not the
+model: the worker starts as soon as the frames are read, imports its engine while the model loads,
+then receives the plan (input columns, task, favourable label) and, for the few checks that need
+them, the model's predictions through a pipe.
 
 If the worker cannot start, crashes or returns nothing, its checks run here as usual: the audit
 never loses a check. Only on Linux, where fork is the normal way to start a process.
@@ -54,37 +55,45 @@ def _needs_predictions(check: ResolvedCheck) -> bool:
 class Worker:
     """A forked process running some of the checks; see the module docstring."""
 
-    def __init__(self, process: Any, results: Any, predictions: Any, needs_predictions: bool) -> None:
+    def __init__(self, process: Any, results: Any, messages: Any, needs_plan: bool) -> None:
         self._process = process
         self._results = results  # parent's reading end: the worker's results
-        self._predictions = predictions  # parent's writing end: the model's predictions, when needed
-        self._needs_predictions = needs_predictions
+        self._messages = messages  # parent's writing end: the plan, then the predictions
+        self._needs_plan = needs_plan
         self._sender: threading.Thread | None = None
 
     @classmethod
-    def start(cls, checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck) -> Worker | None:
-        """Fork a worker for ``checks``; None when workers are unavailable or the fork fails."""
+    def start(
+        cls, checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck, plan_pending: bool = False
+    ) -> Worker | None:
+        """Fork a worker for ``checks``; None when workers are unavailable or the fork fails.
+
+        With ``plan_pending`` the context is not complete yet: the worker waits for ``send_plan``
+        (and, if its checks need them, ``send_predictions``) before running any check.
+        """
         import multiprocessing
 
         if not checks or not available():
             return None
         context = multiprocessing.get_context("fork")
         receive_results, send_results = context.Pipe(duplex=False)
-        receive_predictions, send_predictions = context.Pipe(duplex=False)
-        needs = ctx.current_predictions is None and any(_needs_predictions(c) for c in checks)
+        receive_messages, send_messages = context.Pipe(duplex=False)
         sampled_before = len(ctx.sampling)
 
         def work() -> None:
-            send_predictions.close()
+            send_messages.close()
             try:
+                _warm_up(checks)
+                coming = _apply_plan(ctx, receive_messages.recv()) if plan_pending else False
                 results = []
                 for check in checks:
-                    if needs and ctx.current_predictions is None and _needs_predictions(check):
-                        ctx.current_predictions, ctx.reference_predictions = receive_predictions.recv()
+                    if coming and _needs_predictions(check):
+                        ctx.current_predictions, ctx.reference_predictions = receive_messages.recv()
+                        coming = False
                     results.append(run_check(check, ctx))
                 send_results.send(([r.model_dump() for r in results], ctx.sampling[sampled_before:]))
             except (EOFError, OSError):
-                pass  # the parent gave up (its predictions failed); nothing to report
+                pass  # the parent gave up (its preflight failed); nothing to report
             finally:
                 send_results.close()
 
@@ -94,20 +103,40 @@ class Worker:
         except OSError:
             return None
         send_results.close()  # the parent keeps only the reading end, so a dead worker reads as end-of-file
-        receive_predictions.close()
-        return cls(process, receive_results, send_predictions, needs)
+        receive_messages.close()
+        return cls(process, receive_results, send_messages, plan_pending)
+
+    def send_plan(self, ctx: AuditContext, predictions_coming: bool) -> None:
+        """The inputs decided after the fork: columns, task, label, predictions read from columns, and
+        whether the model's predictions will follow (then ``send_predictions`` must be called)."""
+        if not self._needs_plan:
+            return
+        plan = {
+            "features": ctx.features,
+            "task": ctx.task,
+            "positive_label": ctx.positive_label,
+            "predictions": (ctx.current_predictions, ctx.reference_predictions)
+            if ctx.current_predictions is not None
+            else None,
+            "predictions_coming": predictions_coming,
+        }
+        self._send_in_background(plan)
 
     def send_predictions(self, ctx: AuditContext) -> None:
         """Hand the model's predictions to the worker, without waiting for it to read them."""
-        if not self._needs_predictions:
-            return
-        payload = (ctx.current_predictions, ctx.reference_predictions)
+        self._send_in_background((ctx.current_predictions, ctx.reference_predictions))
+
+    def _send_in_background(self, message: Any) -> None:
+        """Messages go out in order, on one thread, so a busy worker never blocks the audit."""
+        previous = self._sender
 
         def send() -> None:
+            if previous is not None:
+                previous.join()
             with contextlib.suppress(OSError):  # the worker is gone; its checks will run here
-                self._predictions.send(payload)
+                self._messages.send(message)
 
-        self._sender = threading.Thread(target=send, name="govkit-send-predictions", daemon=True)
+        self._sender = threading.Thread(target=send, name="govkit-send", daemon=True)
         self._sender.start()
 
     def results(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
@@ -121,7 +150,7 @@ class Worker:
 
     def stop(self) -> None:
         """Close the pipes and reap the worker (killing it if it is still running)."""
-        for end in (self._results, self._predictions):
+        for end in (self._results, self._messages):
             end.close()
         if self._process.is_alive():
             self._process.join(timeout=0.1)
@@ -130,6 +159,26 @@ class Worker:
             self._process.join()
         if self._sender is not None:
             self._sender.join(timeout=1)
+
+
+def _warm_up(checks: list[ResolvedCheck]) -> None:
+    """Import the worker's engines first: that is what it can do while the parent loads the model."""
+    from govkit.registry import load_family
+
+    for name in dict.fromkeys(split_check_id(c.spec.id)[0] for c in checks):
+        hook = getattr(load_family(name), "warm_up", None)
+        if hook is not None:
+            hook()
+
+
+def _apply_plan(ctx: AuditContext, plan: dict[str, Any]) -> bool:
+    """Complete the worker's context; True when the model's predictions are still to come."""
+    ctx.features = plan["features"]
+    ctx.task = plan["task"]
+    ctx.positive_label = plan["positive_label"]
+    if plan["predictions"] is not None:
+        ctx.current_predictions, ctx.reference_predictions = plan["predictions"]
+    return bool(plan["predictions_coming"])
 
 
 def merge(

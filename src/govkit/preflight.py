@@ -158,6 +158,7 @@ def prepare(
     positive_label: Any = None,
     seed: int = 0,
     defer_predictions: bool = False,
+    on_frames: Callable[[AuditContext], None] | None = None,
     trusted_types: list[str] | None = None,
     trust_pickle: bool = False,
     model_sha256: str | None = None,
@@ -202,6 +203,23 @@ def prepare(
             raise _missing_column(current_name, column, columns, "prediction", option)
     _distinct_roles(target, prediction_column, probability_column)
 
+    # The context exists from here on; model, features and task are filled in below. ``on_frames``
+    # lets the caller start work that needs only the frames (see govkit.parallel) while the model loads.
+    ctx = AuditContext(
+        current=current,
+        reference=reference_frame,
+        target=target,
+        sensitive=sensitive,
+        features=[],
+        task="unknown",
+        positive_label=None,
+        seed=seed,
+        prediction_column=prediction_column,
+        probability_column=probability_column,
+    )
+    if on_frames is not None:
+        on_frames(ctx)
+
     fitted, model_type = None, None
     if model is not None:
         if isinstance(model, (str, os.PathLike)):
@@ -215,26 +233,9 @@ def prepare(
         model_type = f"{type(fitted).__module__}.{type(fitted).__qualname__}"
 
     excluded = {target, prediction_column, probability_column} - {None}
-    features = _features(fitted, features, columns, excluded, current_name)
-
-    prepared = Prepared(
-        context=AuditContext(
-            current=current,
-            reference=reference_frame,
-            target=target,
-            sensitive=sensitive,
-            features=features,
-            task="unknown",
-            positive_label=None,
-            seed=seed,
-            model=fitted,
-            prediction_column=prediction_column,
-            probability_column=probability_column,
-        ),
-        files=files,
-        model_type=model_type,
-    )
-    ctx = prepared.context
+    ctx.features = _features(fitted, features, columns, excluded, current_name)
+    ctx.model = fitted
+    prepared = Prepared(context=ctx, files=files, model_type=model_type)
     if fitted is not None:
         _plan_model_task(ctx, positive_label)
         prepared.pending = lambda: _predict_with_model(ctx, current_name, reference_name)

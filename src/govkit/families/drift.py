@@ -207,6 +207,12 @@ CHECKS: dict[str, CheckDef] = {
 }
 
 
+def warm_up() -> None:
+    """Import evidently ahead of the first check (the parallel worker does this while the model loads)."""
+    from evidently import Report  # noqa: F401
+    from evidently.metrics import ValueDrift  # noqa: F401
+
+
 def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     """Measure one drift check; the policy's thresholds judge the value."""
     if ctx.reference is None:

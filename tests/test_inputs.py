@@ -556,9 +556,25 @@ def test_existing_output_folder_is_not_wiped(tmp_path: Path) -> None:
     (out / "notes.txt").write_text("keep me")
     code, _, stderr = _cli(
         [
-            "audit", "--data", str(data), "--reference", str(reference), "--target", "y", "--sensitive", "group",
-            "--prediction-column", "pred", "--probability-column", "score", "--out", str(out),
-            "--format", "json", "--format", "markdown",
+            "audit",
+            "--data",
+            str(data),
+            "--reference",
+            str(reference),
+            "--target",
+            "y",
+            "--sensitive",
+            "group",
+            "--prediction-column",
+            "pred",
+            "--probability-column",
+            "score",
+            "--out",
+            str(out),
+            "--format",
+            "json",
+            "--format",
+            "markdown",
         ],
         tmp_path,
     )
@@ -573,8 +589,19 @@ def test_output_over_an_input_is_refused_and_the_input_untouched(tmp_path: Path)
     data = _write_csv(tmp_path / "summary.md")
     before = data.read_bytes()
     line = _one_line_error(
-        ["audit", "--data", str(data), "--target", "y", "--prediction-column", "pred",
-         "--out", str(tmp_path), "--format", "markdown"],
+        [
+            "audit",
+            "--data",
+            str(data),
+            "--target",
+            "y",
+            "--prediction-column",
+            "pred",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "markdown",
+        ],
         tmp_path,
     )
     assert "this output would overwrite an input file" in line
@@ -738,8 +765,23 @@ def test_column_problems_through_the_cli_exit_without_traceback(tmp_path: Path) 
     data = _write_csv(tmp_path / "current.csv", frame)
     reference = _write_csv(tmp_path / "reference.csv", _frame(seed=2).assign(empty=1.0, mixed=2.0))
     code, stdout, stderr = _cli(
-        ["audit", "--data", str(data), "--reference", str(reference), "--target", "y", "--sensitive", "group",
-         "--prediction-column", "pred", "--out", str(tmp_path / "out"), "--format", "json"],
+        [
+            "audit",
+            "--data",
+            str(data),
+            "--reference",
+            str(reference),
+            "--target",
+            "y",
+            "--sensitive",
+            "group",
+            "--prediction-column",
+            "pred",
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "json",
+        ],
         tmp_path,
     )
     assert code in (0, 1), stderr

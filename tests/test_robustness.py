@@ -75,9 +75,7 @@ def _column(draw: Any, kind: str, rows: int) -> list[Any]:
     nan = float("nan")
     if kind == "float":
         values = draw(
-            st.lists(
-                st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(nan)), min_size=rows, max_size=rows
-            )
+            st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(nan)), min_size=rows, max_size=rows)
         )
     elif kind == "int":
         values = draw(st.lists(st.integers(-5, 5), min_size=rows, max_size=rows))
@@ -128,9 +126,7 @@ def audits(draw: Any) -> dict[str, Any]:
         )
         columns[prediction] = draw(st.lists(st.sampled_from(labels), min_size=rows, max_size=rows))
         if probability is not None:
-            columns[probability] = draw(
-                st.lists(st.floats(0, 1, allow_nan=False), min_size=rows, max_size=rows)
-            )
+            columns[probability] = draw(st.lists(st.floats(0, 1, allow_nan=False), min_size=rows, max_size=rows))
         for name, kind in zip(features, kinds, strict=True):
             columns[name] = _column(draw, kind, rows)
         return pd.DataFrame(columns)

@@ -163,13 +163,9 @@ def _not_a_table(path: Path, head: bytes) -> InputError | None:
     """A clear error for a file whose first bytes say it is something other than CSV or Parquet."""
     for magic, what in _NOT_TABLES:
         if head.startswith(magic):
-            return coded(
-                "GK106", f"{_where(path)}: is {what}, not CSV or Parquet; export the table as CSV or Parquet"
-            )
+            return coded("GK106", f"{_where(path)}: is {what}, not CSV or Parquet; export the table as CSV or Parquet")
     if head.startswith(PICKLE_PROTOCOL_MARK) and _pickle_kind(head, b"") == "pickle":
-        return coded(
-            "GK106", f"{_where(path)}: is a pickle file, not CSV or Parquet; give the data as CSV or Parquet"
-        )
+        return coded("GK106", f"{_where(path)}: is a pickle file, not CSV or Parquet; give the data as CSV or Parquet")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return coded("GK106", f"{_where(path)}: is UTF-16 text, not UTF-8; save it as UTF-8 CSV or as Parquet")
     return None
@@ -524,9 +520,7 @@ def _load_skops(path: Path, blob: bytes | None, trusted_types: list[str]) -> Any
     try:
         return sio.loads(blob, trusted=trusted) if blob is not None else sio.load(path, trusted=trusted)
     except Exception as error:
-        raise coded(
-            "GK305", f"{_where(path)}: the skops file could not be loaded ({_first_line(error)})"
-        ) from None
+        raise coded("GK305", f"{_where(path)}: the skops file could not be loaded ({_first_line(error)})") from None
 
 
 def _load_trusted_pickle(path: Path, blob: bytes | None) -> Any:
@@ -537,6 +531,4 @@ def _load_trusted_pickle(path: Path, blob: bytes | None) -> Any:
         # joblib also reads plain pickles, from a path or from the pinned bytes
         return joblib.load(io.BytesIO(blob)) if blob is not None else joblib.load(path)
     except Exception as error:
-        raise coded(
-            "GK305", f"{_where(path)}: the trusted pickle could not be loaded ({_first_line(error)})"
-        ) from None
+        raise coded("GK305", f"{_where(path)}: the trusted pickle could not be loaded ({_first_line(error)})") from None

@@ -215,9 +215,9 @@ class GroupCounts:
     def labelled(self) -> int:
         return self.tp + self.fp + self.tn + self.fn
 
-    def rate(self, name: str) -> float:
-        """A per-group rate; NaN when its denominator is zero (e.g. TPR of a group with no positives)."""
-        numerator, denominator = {
+    def fraction(self, name: str) -> tuple[int, int]:
+        """(successes, trials) of a per-group rate, e.g. TPR = (true positives, actual positives)."""
+        return {
             "selection_rate": (self.selected, self.rows),
             "tpr": (self.tp, self.tp + self.fn),
             "fpr": (self.fp, self.fp + self.tn),
@@ -225,17 +225,11 @@ class GroupCounts:
             "precision": (self.tp, self.tp + self.fp),
             "accuracy": (self.tp + self.tn, self.labelled),
         }[name]
-        return numerator / denominator if denominator else math.nan
 
-    def denominator(self, name: str) -> int:
-        return {
-            "selection_rate": self.rows,
-            "tpr": self.tp + self.fn,
-            "fpr": self.fp + self.tn,
-            "fnr": self.tp + self.fn,
-            "precision": self.tp + self.fp,
-            "accuracy": self.labelled,
-        }[name]
+    def rate(self, name: str) -> float:
+        """A per-group rate; NaN when its denominator is zero (e.g. TPR of a group with no positives)."""
+        numerator, denominator = self.fraction(name)
+        return numerator / denominator if denominator else math.nan
 
 
 def wilson_interval(successes: int, trials: int, z: float = WILSON_Z) -> tuple[float, float] | None:
@@ -278,19 +272,28 @@ def cell_table(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
     return ctx.memo(("fairness.cells", columns), lambda: _count_cells(ctx, columns))
 
 
-def _count_cells(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
-    """One bincount over the rows: exact, and linear in the number of rows."""
+def _cell_codes(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[np.ndarray, list[dict[str, str]]]:
+    """For each row, the index of its finest cell (its combination of sensitive values), and each cell's values.
+
+    Missing values are a group of their own. Each column is factorised once; only the distinct values are
+    turned into text for the labels.
+    """
     import numpy as np
     import pandas as pd
 
     codes = np.zeros(len(ctx.current), dtype=np.int64)
     levels: list[list[str]] = []
     for column in columns:
-        values = ctx.current[column]
-        labels = values.astype("string").fillna(MISSING_GROUP) if values.isna().any() else values.astype(str)
-        column_codes, uniques = pd.factorize(labels, sort=True)
-        codes = codes * len(uniques) + column_codes
-        levels.append([str(u) for u in uniques])
+        raw_codes, uniques = pd.factorize(ctx.current[column], use_na_sentinel=True)
+        # values that read the same (1 and "1") are one group; groups are ordered by their text
+        texts = [str(u) for u in uniques]
+        ordered = sorted(set(texts))
+        index = {text: i for i, text in enumerate(ordered)}
+        position = np.array([index[t] for t in texts] + [len(ordered)], dtype=np.int64)
+        column_codes = position[np.where(raw_codes >= 0, raw_codes, len(texts))]  # -1 (missing) -> last slot
+        column_levels = [*ordered, MISSING_GROUP]
+        codes = codes * len(column_levels) + column_codes
+        levels.append(column_levels)
     present, dense = np.unique(codes, return_inverse=True)
     cell_values: list[dict[str, str]] = []
     for code in present:
@@ -299,6 +302,16 @@ def _count_cells(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
             remainder, position = divmod(remainder, len(column_levels))
             decoded[column] = column_levels[position]
         cell_values.append({c: decoded[c] for c in columns})
+    return dense, cell_values
+
+
+def _count_cells(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
+    """One bincount over the rows: exact, and linear in the number of rows."""
+    import numpy as np
+    import pandas as pd
+
+    dense, cell_values = _cell_codes(ctx, columns)
+    present = cell_values
 
     predicted = (np.asarray(ctx.y_pred) == ctx.positive_label).astype(np.int64)
     if ctx.target is not None:
@@ -465,15 +478,7 @@ def group_table(groups: list[GroupCounts], params: FairnessParams) -> list[dict[
         for rate in RATE_NAMES:
             value = g.rate(rate)
             row[rate] = None if math.isnan(value) else value
-            successes = {
-                "selection_rate": g.selected,
-                "tpr": g.tp,
-                "fpr": g.fp,
-                "fnr": g.fn,
-                "precision": g.tp,
-                "accuracy": g.tp + g.tn,
-            }[rate]
-            row[f"{rate}_interval"] = wilson_interval(successes, g.denominator(rate))
+            row[f"{rate}_interval"] = wilson_interval(*g.fraction(rate))
         rows.append(row)
     return rows
 
@@ -718,23 +723,8 @@ def _regression_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list
         import numpy as np
         import pandas as pd
 
-        codes = np.zeros(len(ctx.current), dtype=np.int64)
-        levels: list[list[str]] = []
-        for column in columns:
-            values = ctx.current[column]
-            labels = values.astype("string").fillna(MISSING_GROUP) if values.isna().any() else values.astype(str)
-            column_codes, uniques = pd.factorize(labels, sort=True)
-            codes = codes * len(uniques) + column_codes
-            levels.append([str(u) for u in uniques])
-        present, dense = np.unique(codes, return_inverse=True)
-        values_out = []
-        for code in present:
-            remainder, decoded = int(code), {}
-            for column, column_levels in zip(reversed(columns), reversed(levels), strict=True):
-                remainder, position = divmod(remainder, len(column_levels))
-                decoded[column] = column_levels[position]
-            values_out.append({c: decoded[c] for c in columns})
-        k = len(present)
+        dense, values_out = _cell_codes(ctx, columns)
+        k = len(values_out)
         predicted = np.asarray(ctx.y_pred, dtype=float)
         sums = np.zeros((k, 5))
         sums[:, 0] = np.bincount(dense, minlength=k)

@@ -203,5 +203,9 @@ def merge(
             for entry in sampling:
                 if entry not in ctx.sampling:
                     ctx.sampling.append(entry)
+    # samples listed family by family in policy order, wherever they were taken, so the record is the same
+    # whether or not a worker ran
+    families = list(dict.fromkeys(split_check_id(c.spec.id)[0] for c in checks))
+    ctx.sampling.sort(key=lambda e: families.index(e["family"]) if e["family"] in families else len(families))
     merged = {**here, **there}
     return [merged[id(c)] for c in checks]

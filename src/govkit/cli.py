@@ -106,7 +106,9 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
     "--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failures only (default) or on warnings too."
 )
 @click.option(
-    "--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones."
+    "--templates",
+    type=click.Path(file_okay=False, exists=True),
+    help="Folder with report templates overriding the bundled ones.",
 )
 @handle_errors
 def audit(config_path: str | None, **options: Any) -> None:
@@ -215,7 +217,9 @@ def _read_results(path: Path):  # noqa: ANN202 - RunResult is imported lazily
     help="Outputs to write (default: html, junit, markdown).",
 )
 @click.option(
-    "--templates", type=click.Path(file_okay=False), help="Folder with report templates overriding the bundled ones."
+    "--templates",
+    type=click.Path(file_okay=False, exists=True),
+    help="Folder with report templates overriding the bundled ones.",
 )
 @handle_errors
 def render_command(results: str, out: str | None, formats: tuple[str, ...], templates: str | None) -> None:
@@ -262,7 +266,7 @@ def keygen(key: str, public: str | None) -> None:
 )
 @click.option(
     "--templates",
-    type=click.Path(file_okay=False),
+    type=click.Path(file_okay=False, exists=True),
     help="The templates the report was rendered with, if not the bundled ones.",
 )
 @handle_errors
@@ -326,7 +330,7 @@ def signoff(
 )
 @click.option(
     "--templates",
-    type=click.Path(file_okay=False),
+    type=click.Path(file_okay=False, exists=True),
     help="The templates the report was rendered with, if not the bundled ones.",
 )
 @handle_errors

@@ -23,8 +23,8 @@ from govkit.runner import run_check
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govkit.attestation import SignOff
     from govkit.context import AuditContext
-    from govkit.signing import SignOff
 
 TRACKED_LIBRARIES = (
     "govkit",

@@ -7,9 +7,9 @@ per-group confusion counts) is memoised in the context with ``memo``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from govkit.errors import InputError
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 T = TypeVar("T")
+PartialT = TypeVar("PartialT")
 Task = Literal["binary", "multiclass", "regression", "unknown"]
 
 
@@ -27,6 +28,37 @@ class Predictions:
 
     labels: np.ndarray
     scores: np.ndarray | None  # probability of the positive class (binary) or None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Some rows of the current data with the model's outputs for exactly those rows.
+
+    The unit an ``Accumulator`` counts. The in-memory engine hands a family one batch holding every
+    row; an engine that streams Parquet or runs per Spark partition hands it many.
+    """
+
+    frame: pd.DataFrame
+    labels: np.ndarray | None
+    scores: np.ndarray | None
+
+
+class Accumulator(Protocol[PartialT]):
+    """Count, then decide: a family's work on rows as a mergeable summary.
+
+    ``update`` turns one batch into a partial summary (counts, sums, histograms on shared edges); ``merge``
+    combines partials from any number of batches, in any order, into one. Decision code reads only the
+    merged summary, so every engine that can feed batches computes the same numbers by construction.
+    """
+
+    def update(self, batch: Batch) -> PartialT: ...
+
+    def merge(self, partials: Sequence[PartialT]) -> PartialT: ...
+
+
+def accumulate(accumulator: Accumulator[PartialT], batches: Iterator[Batch]) -> PartialT:
+    """Run ``accumulator`` over ``batches`` and merge the partials into one summary."""
+    return accumulator.merge([accumulator.update(batch) for batch in batches])
 
 
 @dataclass
@@ -84,6 +116,15 @@ class AuditContext:
     @property
     def y_score(self) -> np.ndarray | None:
         return self.current_predictions.scores if self.current_predictions is not None else None
+
+    def batches(self) -> Iterator[Batch]:
+        """The current data as batches for an ``Accumulator``: one batch of every row in memory."""
+        predictions = self.current_predictions
+        yield Batch(
+            frame=self.current,
+            labels=None if predictions is None else predictions.labels,
+            scores=None if predictions is None else predictions.scores,
+        )
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute once per audit what several checks share."""

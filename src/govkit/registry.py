@@ -1,8 +1,13 @@
-"""The family interface and the table of families govkit knows.
+"""The family contract and the table of families govkit knows.
 
-A family is a module with ``NAME``, ``CHECKS`` (check name -> ``CheckDef``) and
-``run(name, params, ctx) -> Measurement``. Importing a family module must stay cheap: the
-engine it wraps (great-expectations, evidently, ...) is imported inside ``run``.
+A family is one module or package (see ``Family``): ``NAME``, ``TITLE``, ``INTRO``, ``CHECKS``
+(check name -> ``CheckDef``, each with a pydantic model of its parameters and of its evidence) and
+``run(name, params, ctx) -> Measurement``. Families *measure*; the policy's thresholds judge. The
+runner validates every measurement's ``details`` against the check's evidence model, so a family that
+changes its evidence breaks in its own tests instead of degrading the report silently.
+
+Importing a family must stay cheap: the engine it wraps (great-expectations, evidently, ...) is
+imported inside ``run``.
 
 Third-party families register under the ``govkit.families`` entry-point group and are loaded only
 when a policy names them; nothing registers itself as a side effect of an import.
@@ -42,6 +47,22 @@ class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Evidence(BaseModel):
+    """Base of every evidence model: the typed ``Measurement.details`` of one check.
+
+    Built-in families forbid unknown keys, so a renamed key fails their tests; evidence is validated,
+    never rewritten, so ``results.json`` holds exactly what the family measured.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpenEvidence(Evidence):
+    """Evidence of a check that declares no model (third-party families): any JSON mapping."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 @dataclass(frozen=True)
 class CheckDef:
     """How a check is declared: its parameters, what it needs, and what it means."""
@@ -50,6 +71,7 @@ class CheckDef:
     doc: str
     requires: frozenset[str]
     params: type[BaseModel] = NoParams
+    evidence: type[BaseModel] = OpenEvidence
     unit: str = ""  # "share", "ratio", "count", ... helps the report format the value
     higher_is_better: bool | None = None
     tags: tuple[str, ...] = field(default=())
@@ -61,8 +83,11 @@ class CheckDef:
 
 
 class Family(Protocol):
-    NAME: str
-    TITLE: str
+    """What every family module provides; ``govkit.families.conformance`` binds each built-in one to it."""
+
+    NAME: str  # the id prefix of its checks, e.g. "fairness"
+    TITLE: str  # the report's heading for its section
+    INTRO: str  # one or two plain sentences: what question the family answers
     CHECKS: dict[str, CheckDef]
 
     def run(self, name: str, params: Any, ctx: AuditContext) -> Measurement: ...
@@ -90,10 +115,15 @@ def load_family(name: str) -> ModuleType:
     if entry is None:
         raise UnknownFamily(name)
     module = entry.load()
-    for attribute in ("NAME", "CHECKS", "run"):
+    for attribute in ("NAME", "TITLE", "CHECKS", "run"):
         if not hasattr(module, attribute):
             raise UnknownFamily(f"{name} (entry point {entry.value} has no {attribute})")
     return module
+
+
+def family_intro(module: ModuleType) -> str:
+    """A family's introduction; third-party families may leave it out."""
+    return str(getattr(module, "INTRO", ""))
 
 
 def split_check_id(check_id: str) -> tuple[str, str]:

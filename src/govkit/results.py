@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 added `families`; 1.0 files still read and render
 
 
 class Status(StrEnum):
@@ -153,6 +153,16 @@ class AuditInputs(BaseModel):
     probability_column: str | None = None
 
 
+class FamilyInfo(BaseModel):
+    """A family as the report introduces it, recorded so a results file renders without the family installed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    intro: str = ""
+
+
 class RunResult(BaseModel):
     """The whole audit. Serialises to ``results.json`` and back without loss."""
 
@@ -165,6 +175,8 @@ class RunResult(BaseModel):
     provenance: Provenance
     checks: list[CheckResult]
     fail_on: Literal["fail", "warn"] = "fail"
+    # Added in schema 1.1; empty in older files, whose families the report names by id.
+    families: list[FamilyInfo] = Field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -228,9 +240,3 @@ class RunResult(BaseModel):
         from govkit.outputs import write_text_atomic
 
         return write_text_atomic(Path(path), self.to_json())
-
-    def write_html(self, path: str | Path, templates: str | Path | None = None) -> Path:
-        from govkit.outputs import write_text_atomic
-        from govkit.report.html import render_html
-
-        return write_text_atomic(Path(path), render_html(self, templates=templates))

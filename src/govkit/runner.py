@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from govkit.errors import GovkitError
-from govkit.registry import find_check, split_check_id
+from govkit.registry import CheckDef, find_check, split_check_id
 from govkit.results import CheckResult, Measurement, Status, Threshold
 
 if TYPE_CHECKING:
@@ -111,6 +111,15 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
             duration_seconds=time.perf_counter() - started,
             **base,
         )
+    problem = evidence_problem(definition, measurement)
+    if problem is not None:
+        return CheckResult(
+            status=Status.ERROR,
+            message=f"could not run: {problem}",
+            measurement=measurement,
+            duration_seconds=time.perf_counter() - started,
+            **base,
+        )
     status, message = judge(measurement, spec.warn_if, spec.fail_if, spec.fail_when)
     return CheckResult(
         status=status,
@@ -119,6 +128,22 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
         duration_seconds=time.perf_counter() - started,
         **base,
     )
+
+
+def evidence_problem(definition: CheckDef, measurement: Measurement) -> str | None:
+    """Why ``measurement.details`` does not fit the check's evidence model, or None when it does.
+
+    The details are validated, not replaced: results.json keeps exactly what the family measured.
+    """
+    from pydantic import ValidationError
+
+    try:
+        definition.evidence.model_validate(measurement.details)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "details"
+        return f"the evidence does not match {definition.evidence.__name__} at {where}: {first['msg']}"
+    return None
 
 
 def _first_line(error: BaseException) -> str:

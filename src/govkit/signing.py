@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govkit.attestation import DECISIONS, SignOff
 from govkit.errors import GovkitError, InputError
 
 if TYPE_CHECKING:
@@ -68,8 +69,6 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://govkit.dev/signoff/v1"
 SIDECAR_NAME = "signoff.dsse.json"
-DECISIONS = ("approve", "reject", "approve-with-conditions")
-APPROVING = frozenset({"approve", "approve-with-conditions"})
 RESULTS_SUBJECT = "results.json"
 REPORT_SUBJECT = "report.html"
 # Provenance roles in the order their subjects are listed; any other recorded role follows, sorted.
@@ -357,39 +356,6 @@ def dsse_verify(
 # ---------------------------------------------------------------------------------------------
 # Sign-off records
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignOff:
-    """One reviewer's sign-off, read from an envelope in the sidecar.
-
-    ``verified`` says whether the envelope's signature was checked against a trusted key: records from
-    ``read_signoffs`` are NOT verified (``verified=False``, ``key_file=None``), they only show what the
-    sidecar claims; records in ``VerifyOutcome.signers`` are (``verified=True``, ``key_file`` set).
-    """
-
-    name: str
-    role: str
-    decision: str
-    conditions: str | None
-    expires: date | None
-    signed_at: str
-    keyid: str
-    results_sha256: str
-    report_sha256: str
-    subjects: dict[str, str]  # subject name -> sha256, in statement order
-    envelope: dict[str, Any] = field(repr=False)
-    verified: bool = False
-    key_file: str | None = None
-
-    @property
-    def who(self) -> str:
-        """``"Name (Role)"``, as reasons and the report show a signer."""
-        return f"{self.name} ({self.role})"
-
-    @property
-    def approves(self) -> bool:
-        return self.decision in APPROVING
 
 
 def _statement_fields(payload: bytes) -> dict[str, Any]:

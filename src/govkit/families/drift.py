@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 NAME = "drift"
 TITLE = "Data drift"
+INTRO = (
+    "Has the data moved since the reference period? Each feature column is compared between the "
+    "reference and the current data."
+)
 
 Kind = Literal["numerical", "categorical"]
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 NAME = "explain"
 TITLE = "Explanations"
+INTRO = (
+    "Which inputs drive the model's decisions? Importance is the mean absolute SHAP value of each "
+    "input column on a sample of the current data."
+)
 
 
 class ExplainParams(BaseModel):

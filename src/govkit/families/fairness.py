@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 NAME = "fairness"
 TITLE = "Fairness"
+INTRO = (
+    "Does the model treat groups of people differently? Rates are compared across the groups of "
+    "each sensitive column and their intersections."
+)
 
 MISSING_GROUP = "(missing)"
 WILSON_Z = 1.959963984540054  # two-sided 95%

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 NAME = "performance"
 TITLE = "Model performance"
+INTRO = "How well does the model predict the known outcomes in the current data?"
 
 _CLASSIFIER = frozenset({"current", "target", "prediction", "classifier"})
 _SCORED = frozenset({"current", "target", "probability"})

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 NAME = "quality"
 TITLE = "Data quality"
+INTRO = (
+    "Is the current data complete and shaped like the data the model was validated on? "
+    "Expectations are learned from the reference data and checked on the current data."
+)
 
 
 class QualityParams(BaseModel):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from govkit.results import RunResult
 
 if TYPE_CHECKING:
-    from govkit.signing import SignOff
+    from govkit.attestation import SignOff
 
 FORMATS = ("html", "json", "junit", "markdown")
 

@@ -11,7 +11,7 @@ from govkit.resources import templates_dir
 from govkit.results import RunResult
 
 if TYPE_CHECKING:
-    from govkit.signing import SignOff
+    from govkit.attestation import SignOff
 
 TEMPLATE = "report.html.j2"
 

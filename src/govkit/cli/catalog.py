@@ -1,0 +1,75 @@
+"""`govkit validate`, `checks`, `policies` and `init`: what govkit can check, and a starting config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from govkit.cli.common import handle_errors
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@handle_errors
+def validate(file: str) -> None:
+    """Check a policy or a govkit.yaml config; print every problem with its location (exit 0 or 2)."""
+    from govkit.validation import validate_file
+
+    kind, summary = validate_file(Path(file))
+    click.echo(f"{file}: valid {kind}. {summary}")
+
+
+@click.command("checks")
+@click.option("--family", help="Only the checks of this family (quality, drift, fairness, explain, performance).")
+@handle_errors
+def checks_command(family: str | None) -> None:
+    """Every available check with its one-line doc, the inputs it needs, and its parameters."""
+    from govkit.catalog import describe_checks
+    from govkit.errors import InputError
+    from govkit.registry import family_names
+
+    if family is not None and family not in family_names():
+        raise InputError(f"unknown family '{family}'; use one of {', '.join(family_names())}")
+    for info in describe_checks(family):
+        click.echo(f"{info.id}\n    {info.doc}\n    needs: {', '.join(info.requires)}")
+        for param in info.params:
+            click.echo(f"    param {param['name']} = {param['default']!r}: {param['description']}")
+
+
+@click.command()
+@handle_errors
+def policies() -> None:
+    """The policies bundled with govkit (use them by name with --policy)."""
+    from govkit.catalog import describe_policies
+
+    for policy in describe_policies():
+        extends = f" (extends {', '.join(policy['extends'])})" if policy["extends"] else ""
+        click.echo(f"{policy['name']}{extends}: {policy['checks']} checks\n    {policy['description']}")
+
+
+@click.command()
+@click.option(
+    "--data", required=True, type=click.Path(dir_okay=False), help="A CSV or Parquet file of the data to audit."
+)
+@click.option("--reference", type=click.Path(dir_okay=False), help="Reference data, if there is some.")
+@click.option("--model", type=click.Path(dir_okay=False), help="The model file, if there is one.")
+@click.option(
+    "--out",
+    default="govkit.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the config.",
+)
+@handle_errors
+def init(data: str, reference: str | None, model: str | None, out: str) -> None:
+    """Write a commented starter govkit.yaml for your data (never overwrites an existing file)."""
+    from govkit.starter import write_starter
+
+    path, proposals = write_starter(
+        Path(data), Path(out), model=Path(model) if model else None, reference=Path(reference) if reference else None
+    )
+    click.echo(f"wrote {path}")
+    click.echo(f"  target: {proposals['target'] or 'not recognised; set target:'}")
+    click.echo(f"  sensitive: {', '.join(proposals['sensitive']) or 'none recognised; set sensitive:'}")
+    click.echo("Review the lines marked 'proposed', then run: govkit audit")

@@ -1,16 +1,20 @@
 """The project config, ``govkit.yaml``: what to audit, with which policy, written where.
 
-Paths in the file are relative to the file's own folder. Command-line options override it.
+Paths in the file are relative to the file's own folder. Command-line options override it:
+``load_request`` merges the two into the arguments of ``govkit.api.audit`` and ``govkit.api.render``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from govkit.errors import PolicyError
+from govkit.outputs import OUTPUT_FILES, OutputFormat, refuse_to_overwrite_inputs
 from govkit.policy import ModelCard, read_yaml, validation_messages
 
 CONFIG_NAME = "govkit.yaml"
@@ -35,7 +39,7 @@ class AuditConfig(BaseModel):
     probability_column: str | None = None
     policy: str = "default"
     out: str = "govkit-report"
-    formats: list[Literal["html", "json", "junit", "markdown"]] = Field(default_factory=lambda: ["html", "json"])
+    formats: list[OutputFormat] = Field(default_factory=lambda: ["html", "json"])
     seed: int = 0
     fail_on: Literal["fail", "warn"] = "fail"
     trusted_types: list[str] = Field(default_factory=list)
@@ -78,3 +82,67 @@ def find_config(start: Path | None = None) -> Path | None:
     """``govkit.yaml`` in the working directory, when there is one."""
     candidate = (start or Path.cwd()) / CONFIG_NAME
     return candidate if candidate.is_file() else None
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """One audit as asked for: the keyword arguments of ``govkit.api.audit``, and where the outputs go."""
+
+    audit: dict[str, Any]
+    out: Path
+    formats: list[str]
+    templates: str | None
+
+
+def _split(values: Any) -> list[str]:
+    """``a,b`` or ``["a", "b"]`` or ``("a,b", "c")`` as a list of names."""
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str) else list(values)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> AuditRequest:
+    """Merge ``options`` (command-line values; None or empty when not given) over the project config.
+
+    The config is ``config_path``, else ``govkit.yaml`` in the working directory, else defaults. Paths in
+    the config are relative to its folder; paths and a policy given as options, to the working directory.
+    Outputs that would overwrite an audited file are refused here, before anything runs.
+    """
+    from govkit.policy import load_policy
+
+    found = Path(config_path) if config_path is not None else find_config()
+    config, base = load_config(found) if found is not None else (AuditConfig(), Path.cwd())
+
+    def pick(option: str, configured: Any, path: bool = False) -> Any:
+        given = options.get(option)
+        if given not in (None, ()):
+            return given
+        return resolve(base, configured) if path else configured
+
+    policy = load_policy(options["policy"]) if options.get("policy") else load_policy(config.policy, relative_to=base)
+    data, reference, model = (pick(name, getattr(config, name), path=True) for name in ("data", "reference", "model"))
+    out = Path(pick("out", config.out, path=True))
+    formats = list(options.get("formats") or config.formats)
+    refuse_to_overwrite_inputs(
+        [out / OUTPUT_FILES[f] for f in formats], [Path(p) for p in (data, reference, model) if p]
+    )
+    arguments = {
+        "model": model,
+        "data": data,
+        "reference": reference,
+        "target": pick("target", config.target),
+        "sensitive": _split(options.get("sensitive")) or config.sensitive,
+        "policy": policy,
+        "features": _split(options.get("features")) or config.features,
+        "prediction_column": pick("prediction_column", config.prediction_column),
+        "probability_column": pick("probability_column", config.probability_column),
+        "positive_label": pick("positive_label", config.positive_label),
+        "seed": pick("seed", config.seed),
+        "fail_on": pick("fail_on", config.fail_on),
+        "trusted_types": _split(options.get("trust_types")) + config.trusted_types,
+        "trust_pickle": bool(pick("trust_pickle", config.trust_pickle)),
+        "model_sha256": pick("model_sha256", config.model_sha256),
+        "model_card": config.model_card.model_dump(),
+    }
+    return AuditRequest(audit=arguments, out=out, formats=formats, templates=options.get("templates"))

@@ -6,8 +6,19 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, get_args
 
 from govkit.errors import InputError
+
+# The outputs an audit can write, each under one fixed name in the output folder.
+OutputFormat = Literal["html", "json", "junit", "markdown"]
+FORMATS: tuple[str, ...] = get_args(OutputFormat)
+OUTPUT_FILES: dict[str, str] = {
+    "html": "report.html",
+    "json": "results.json",
+    "junit": "junit.xml",
+    "markdown": "summary.md",
+}
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:

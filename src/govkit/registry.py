@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from govkit.context import AuditContext
-    from govkit.results import Measurement
+    from govkit.results import FamilyInfo, Measurement, RunResult
 
 ENTRY_POINT_GROUP = "govkit.families"
 
@@ -121,9 +123,27 @@ def load_family(name: str) -> ModuleType:
     return module
 
 
-def family_intro(module: ModuleType) -> str:
-    """A family's introduction; third-party families may leave it out."""
-    return str(getattr(module, "INTRO", ""))
+def describe_family(name: str) -> FamilyInfo:
+    """A family's id, title and introduction as results.json records them (third parties may omit INTRO)."""
+    from govkit.results import FamilyInfo
+
+    try:
+        module = load_family(name)
+    except UnknownFamily:
+        return FamilyInfo(id=name, title=name.replace("_", " ").capitalize())
+    return FamilyInfo(id=name, title=str(module.TITLE), intro=str(getattr(module, "INTRO", "")))
+
+
+def describe_families(names: Iterable[str]) -> list[FamilyInfo]:
+    """``describe_family`` for each distinct name, in first-seen order."""
+    return [describe_family(name) for name in dict.fromkeys(names)]
+
+
+def with_family_info(result: RunResult) -> RunResult:
+    """``result`` with its families described; results files before schema 1.1 did not record them."""
+    if result.families:
+        return result
+    return result.model_copy(update={"families": describe_families(c.family for c in result.checks)})
 
 
 def split_check_id(check_id: str) -> tuple[str, str]:

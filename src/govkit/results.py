@@ -234,7 +234,28 @@ class RunResult(BaseModel):
 
     @classmethod
     def read(cls, path: str | Path) -> RunResult:
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        """A results.json written by an audit; ``InputError`` with one line when it is missing or not one."""
+        return cls.read_with_bytes(path)[1]
+
+    @classmethod
+    def read_with_bytes(cls, path: str | Path) -> tuple[bytes, RunResult]:
+        """The file's exact bytes (what a sign-off hashes) and the result they hold."""
+        from pydantic import ValidationError
+
+        from govkit.errors import InputError
+
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{path}: results file not found; give the results.json an audit wrote") from None
+        except OSError as error:
+            raise InputError(f"{path}: cannot read the results: {error.strerror or error}") from None
+        try:
+            return data, cls.from_json(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, ValidationError) as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"{path}: not a govkit results file ({first})") from None
 
     def write_json(self, path: str | Path) -> Path:
         from govkit.outputs import write_text_atomic

@@ -1,22 +1,25 @@
-"""Run a policy over an AuditContext: each family measures, the policy's thresholds judge.
+"""Run a policy over the audited inputs: each family measures, the policy's thresholds judge.
 
-A check whose declared inputs are missing is skipped with the reason; an exception inside a check
-is an ``error`` for that check alone; a value is judged by ``fail_if`` first, then ``warn_if``.
+``run_policy`` is the only way checks run. A check whose declared inputs are missing is skipped
+with the reason; an exception inside a check is an ``error`` for that check alone; evidence that does
+not fit the check's evidence model is an ``error`` too; a value is judged by ``fail_if`` first, then
+``warn_if``. The runner owns the parallel worker (see ``govkit.parallel``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from govkit.context import AuditContext
 from govkit.errors import GovkitError
 from govkit.registry import CheckDef, find_check, split_check_id
 from govkit.results import CheckResult, Measurement, Status, Threshold
 
 if TYPE_CHECKING:
-    from govkit.context import AuditContext
     from govkit.policy import Policy, ResolvedCheck
+    from govkit.preflight import Preflight
 
 INPUT_HINTS = {
     "reference": "give --reference",
@@ -69,15 +72,12 @@ def judge(
     return Status.PASS, f"within the policy: value {value:.4g}"
 
 
-def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
+def _recorded(check: ResolvedCheck, definition: CheckDef) -> dict[str, Any]:
+    """What every result of this check records, whatever its status."""
     spec = check.spec
-    family_name, name = split_check_id(spec.id)
-    found = find_check(spec.id)
-    assert found is not None, spec.id  # the policy loader validated every id
-    family, definition = found
-    base = {
+    return {
         "id": spec.id,
-        "family": family_name,
+        "family": split_check_id(spec.id)[0],
         "title": definition.title,
         "severity": spec.severity,
         "required": spec.required,
@@ -88,46 +88,48 @@ def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
         "refs": spec.refs,
         "doc": spec.doc or definition.doc,
     }
-    missing = sorted(definition.requires - ctx.available)
-    if missing:
-        hints = "; ".join(INPUT_HINTS.get(m, m) for m in missing if m in INPUT_HINTS)
-        reason = f"skipped: needs {', '.join(missing)}" + (f" ({hints})" if hints else "")
-        return CheckResult(status=Status.SKIP, message=reason, **base)
 
+
+def _missing_inputs(definition: CheckDef, ctx: AuditContext) -> str | None:
+    missing = sorted(definition.requires - ctx.available)
+    if not missing:
+        return None
+    hints = "; ".join(INPUT_HINTS[m] for m in missing if m in INPUT_HINTS)
+    return f"skipped: needs {', '.join(missing)}" + (f" ({hints})" if hints else "")
+
+
+def run_check(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
+    """One check: skipped, measured and judged, or an error; never an exception."""
+    found = find_check(check.spec.id)
+    assert found is not None, check.spec.id  # the policy loader validated every id
+    family, definition = found
+    base = _recorded(check, definition)
+    skipped = _missing_inputs(definition, ctx)
+    if skipped is not None:
+        return CheckResult(status=Status.SKIP, message=skipped, **base)
     started = time.perf_counter()
     try:
-        measurement = family.run(name, check.params, ctx)
+        measurement: Measurement = family.run(split_check_id(check.spec.id)[1], check.params, ctx)
     except GovkitError as error:
-        return CheckResult(
-            status=Status.ERROR,
-            message=f"could not run: {error}",
-            duration_seconds=time.perf_counter() - started,
-            **base,
-        )
+        problem = f"could not run: {error}"
     except Exception as error:  # one broken check must not stop the audit
+        problem = f"could not run: {type(error).__name__}: {first_line(error)}"
+    else:
+        mismatch = evidence_problem(definition, measurement)
+        if mismatch is None:
+            status, message = judge(measurement, check.spec.warn_if, check.spec.fail_if, check.spec.fail_when)
+            elapsed = time.perf_counter() - started
+            return CheckResult(
+                status=status, message=message, measurement=measurement, duration_seconds=elapsed, **base
+            )
         return CheckResult(
             status=Status.ERROR,
-            message=f"could not run: {type(error).__name__}: {_first_line(error)}",
-            duration_seconds=time.perf_counter() - started,
-            **base,
-        )
-    problem = evidence_problem(definition, measurement)
-    if problem is not None:
-        return CheckResult(
-            status=Status.ERROR,
-            message=f"could not run: {problem}",
+            message=f"could not run: {mismatch}",
             measurement=measurement,
             duration_seconds=time.perf_counter() - started,
             **base,
         )
-    status, message = judge(measurement, spec.warn_if, spec.fail_if, spec.fail_when)
-    return CheckResult(
-        status=status,
-        message=message,
-        measurement=measurement,
-        duration_seconds=time.perf_counter() - started,
-        **base,
-    )
+    return CheckResult(status=Status.ERROR, message=problem, duration_seconds=time.perf_counter() - started, **base)
 
 
 def evidence_problem(definition: CheckDef, measurement: Measurement) -> str | None:
@@ -146,18 +148,36 @@ def evidence_problem(definition: CheckDef, measurement: Measurement) -> str | No
     return None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else ""
 
 
-def run_policy(policy: Policy, ctx: AuditContext, parallel: bool = True) -> list[CheckResult]:
+def run_policy(policy: Policy, inputs: AuditContext | Preflight, *, parallel: bool = True) -> list[CheckResult]:
     """Every enabled check of the policy, in the policy's order.
 
-    With ``parallel`` (and where fork is available) the drift family runs in a forked worker while
-    the other families run here; the results are the same either way.
+    ``inputs`` is a complete ``AuditContext``, or a ``Preflight`` whose phases the runner drives: it
+    reads the frames, forks the worker for the families that run beside this process (where fork is
+    available and ``parallel`` is on; the worker imports its engine while the model loads and
+    predicts here), then hands the worker the plan and the predictions as they become known. The
+    results are the same with or without the worker.
     """
     from govkit.parallel import Worker, in_worker, merge
 
-    worker = Worker.start([c for c in policy.checks if in_worker(c)], ctx, run_check) if parallel else None
-    return merge(policy.checks, ctx, run_check, worker)
+    preflight = None if isinstance(inputs, AuditContext) else inputs
+    ctx = inputs if isinstance(inputs, AuditContext) else inputs.read_frames()
+    side = [c for c in policy.checks if in_worker(c)] if parallel else []
+    worker = Worker.start(side, ctx, run_check, plan_pending=preflight is not None) if side else None
+    try:
+        if preflight is not None:
+            preflight.plan()
+            pending = preflight.predictions_pending
+            if worker is not None:
+                worker.send_plan(ctx, predictions_coming=pending)
+            preflight.predict()
+            if worker is not None and pending:
+                worker.send_predictions(ctx)
+        return merge(policy.checks, ctx, run_check, worker)
+    finally:
+        if worker is not None:
+            worker.stop()

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govkit.outputs import FORMATS
 from govkit.results import RunResult
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
 
-FORMATS = ("html", "json", "junit", "markdown")
 
 
 def render_format(

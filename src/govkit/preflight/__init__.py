@@ -1,0 +1,173 @@
+"""Preflight: turn the user's inputs into an AuditContext, or stop with one clear line.
+
+Everything that would make the whole audit meaningless (a missing file, a target that is not a
+column, predictions that are not labels of the target, a model that cannot predict on the data) is
+found here, before any engine runs, and raised as an ``InputError`` with a stable code (see
+``govkit.inputs.ERROR_CODES``). Problems confined to one column (all missing, mixed types, a target
+with one class, a sensitive column with thousands of values) are let through on purpose: the
+families downgrade only the checks they affect. Predictions are computed here, once, for both frames.
+
+``Preflight`` works in three phases (``read_frames``, ``plan``, ``predict``) so that the runner can
+start work that needs only the frames while the model loads and predicts; ``prepare`` runs all three.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from govkit.context import AuditContext
+from govkit.inputs import check_sha256_pin, coded, load_model, sha256_file
+from govkit.preflight.frames import check_columns, frame_bytes, guard_memory, read_frame
+from govkit.preflight.labels import task_and_label
+from govkit.preflight.predictions import (
+    model_features,
+    plan_model_task,
+    predict_with_model,
+    predictions_from_columns,
+)
+
+__all__ = ["Preflight", "frame_bytes", "prepare"]
+
+
+class Preflight:
+    """The user's inputs on their way to an ``AuditContext``; see the module docstring for the phases."""
+
+    def __init__(
+        self,
+        *,
+        data: Any,
+        reference: Any = None,
+        model: Any = None,
+        target: str | None = None,
+        sensitive: list[str] | None = None,
+        features: list[str] | None = None,
+        prediction_column: str | None = None,
+        probability_column: str | None = None,
+        positive_label: Any = None,
+        seed: int = 0,
+        trusted_types: list[str] | None = None,
+        trust_pickle: bool = False,
+        model_sha256: str | None = None,
+    ) -> None:
+        self.data, self.reference, self.model = data, reference, model
+        self.target, self.sensitive = target, list(dict.fromkeys(sensitive or []))
+        self.features, self.positive_label, self.seed = features, positive_label, seed
+        self.prediction_column, self.probability_column = prediction_column, probability_column
+        self.trusted_types, self.trust_pickle, self.model_sha256 = trusted_types, trust_pickle, model_sha256
+        # what provenance records: role -> {path, sha256} of every file read, and the model's type
+        self.files: dict[str, dict[str, str]] = {}
+        self.model_type: str | None = None
+        self._context: AuditContext | None = None
+        self._names = ("", "")  # how messages name the current and reference data
+        self._predicted = False
+
+    @property
+    def context(self) -> AuditContext:
+        if self._context is None:
+            raise RuntimeError("Preflight.read_frames() has not run yet")
+        return self._context
+
+    @property
+    def predictions_pending(self) -> bool:
+        """True while a model's predictions are still to be computed by ``predict``."""
+        return self.model is not None and not self._predicted
+
+    def read_frames(self) -> AuditContext:
+        """Phase 1: check the arguments, read both frames, check the named columns; a context of frames."""
+        self._check_arguments()
+        current, current_name = read_frame(self.data, "current", "--data", self.files)
+        reference, reference_name = (None, "")
+        if self.reference is not None:
+            reference, reference_name = read_frame(self.reference, "reference", "--reference", self.files)
+            if not set(current.columns) & set(reference.columns):
+                raise coded(
+                    "GK113",
+                    f"{reference_name}: shares no column with {current_name}; give reference data with the same "
+                    "columns",
+                )
+        guard_memory([(current, current_name), (reference, reference_name)])
+        check_columns(
+            current, current_name, self.target, self.sensitive, self.prediction_column, self.probability_column
+        )
+        self._names = (current_name, reference_name)
+        self._context = AuditContext(
+            current=current,
+            reference=reference,
+            target=self.target,
+            sensitive=self.sensitive,
+            features=[],
+            task="unknown",
+            positive_label=None,
+            seed=self.seed,
+            prediction_column=self.prediction_column,
+            probability_column=self.probability_column,
+        )
+        return self._context
+
+    def plan(self) -> None:
+        """Phase 2: load the model; decide input columns, task and favourable label (predictions from columns too)."""
+        ctx = self.context
+        fitted = self._load_model()
+        excluded = {self.target, self.prediction_column, self.probability_column} - {None}
+        ctx.features = model_features(fitted, self.features, list(ctx.current.columns), excluded, self._names[0])
+        ctx.model = fitted
+        if fitted is not None:
+            plan_model_task(ctx, self.positive_label)
+        elif self.prediction_column is not None:
+            predictions_from_columns(ctx, self.positive_label, *self._names)
+        elif self.target is not None:
+            observed = ctx.current[self.target].dropna()
+            ctx.task, ctx.positive_label = task_and_label(observed, None, self.positive_label, False)
+
+    def predict(self) -> None:
+        """Phase 3: the model's predictions on both frames (nothing to do without a model)."""
+        if self.predictions_pending:
+            predict_with_model(self.context, *self._names)
+            self._predicted = True
+
+    def run(self) -> AuditContext:
+        """All three phases."""
+        self.read_frames()
+        self.plan()
+        self.predict()
+        return self.context
+
+    def _check_arguments(self) -> None:
+        if self.data is None:
+            raise coded("GK100", "no current data given; pass --data FILE (or data: in govkit.yaml)")
+        if self.model is not None and self.prediction_column is not None:
+            raise coded("GK202", "give either --model or --prediction-column, not both")
+        if self.model_sha256 and not isinstance(self.model, (str, os.PathLike)):
+            raise coded(
+                "GK309",
+                "--model-sha256 pins a model file, but no model file was given; pass the model as a path, or drop "
+                "the pin",
+            )
+        if self.model_sha256:
+            check_sha256_pin(self.model_sha256)  # a malformed pin is reported before any file is read
+
+    def _load_model(self) -> Any:
+        if self.model is None:
+            return None
+        if isinstance(self.model, (str, os.PathLike)):
+            path = Path(self.model)
+            fitted = load_model(
+                path,
+                trusted_types=self.trusted_types,
+                trust_pickle=self.trust_pickle,
+                expected_sha256=self.model_sha256,
+            )
+            self.files["model"] = {"path": str(path), "sha256": sha256_file(path)}
+        else:
+            fitted = self.model
+        self.model_type = f"{type(fitted).__module__}.{type(fitted).__qualname__}"
+        return fitted
+
+
+def prepare(**inputs: Any) -> Preflight:
+    """Run every phase of preflight on ``inputs`` (the arguments of ``Preflight``); ``.context`` is the result."""
+    preflight = Preflight(**inputs)
+    preflight.run()
+    return preflight

@@ -54,7 +54,7 @@ def test_example_audit_writes_every_output_with_real_numbers(example_audit) -> N
     assert {p.name for p in report.iterdir()} == {"report.html", "results.json", "junit.xml", "summary.md"}
 
     results = json.loads((report / "results.json").read_text())
-    assert results["schema_version"] == "1.0"
+    assert results["schema_version"] == "1.1"
     assert results["verdict"] == "fail"
     files = results["provenance"]["files"]
     assert set(files) == {"current", "reference", "model", "policy"}

@@ -22,6 +22,7 @@ from govkit import inputs, preflight
 from govkit.cli import main
 from govkit.errors import EXIT_USAGE, InputError, ModelTrustError
 from govkit.inputs import ERROR_CODES, detect_model_format, error_code, read_table
+from govkit.preflight import frames
 from govkit.results import Status
 
 ROWS = 40
@@ -385,7 +386,7 @@ def test_memory_guard_counts_the_audit_peak(monkeypatch: pytest.MonkeyPatch) -> 
     size = preflight.frame_bytes(frame)
     assert size >= frame.memory_usage(index=False).sum()
     # enough for the data, not for the copies the engines make of it
-    monkeypatch.setattr(preflight, "available_memory", lambda: size)
+    monkeypatch.setattr(frames, "available_memory", lambda: size)
     error = _refused("GK112", data=frame, target="y", prediction_column="pred")
     assert "the audit would need about" in str(error)
 

@@ -22,6 +22,7 @@ from govkit import inputs, preflight
 from govkit.cli import main
 from govkit.errors import EXIT_USAGE, InputError, ModelTrustError
 from govkit.inputs import ERROR_CODES, detect_model_format, error_code, read_table
+from govkit.inputs import models as model_files
 from govkit.preflight import frames
 from govkit.results import Status
 
@@ -477,13 +478,13 @@ def test_pinned_model_is_loaded_from_the_bytes_that_were_checked(
     path = tmp_path / "model.joblib"
     joblib.dump({"version": "checked"}, path, compress=compress)
     pin = inputs.sha256_file(path)
-    detect = inputs._model_format
+    detect = model_files._model_format
 
     def swap_after_the_check(head: bytes, tail: bytes) -> str:
         joblib.dump({"version": "swapped"}, path, compress=compress)  # replaced once the hash was checked
         return detect(head, tail)
 
-    monkeypatch.setattr(inputs, "_model_format", swap_after_the_check)
+    monkeypatch.setattr(model_files, "_model_format", swap_after_the_check)
     loaded = inputs.load_model(path, trust_pickle=True, expected_sha256=pin)
     assert loaded == {"version": "checked"}
 

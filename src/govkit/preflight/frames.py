@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from govkit.errors import InputError
 from govkit.inputs import (
     MEMORY_GUARD_ENV,
-    _duplicate_headers,
-    _size,
     available_memory,
     coded,
     duplicate_columns_error,
+    duplicate_headers,
+    human_size,
     memory_guard_enabled,
     read_table,
     sha256_file,
@@ -51,7 +51,7 @@ def read_frame(value: Any, role: str, option: str, files: dict[str, dict[str, st
         where = f"{role} DataFrame"
         names = [str(c) for c in value.columns]
         # str() also catches 1 and '1', which are two columns to pandas and one to every report
-        duplicates = _duplicate_headers(names)
+        duplicates = duplicate_headers(names)
         if duplicates:
             raise duplicate_columns_error(where, duplicates)
         if not names:
@@ -108,8 +108,8 @@ def guard_memory(given: list[tuple[pd.DataFrame | None, str]]) -> None:
         largest = max(sizes)
         raise coded(
             "GK112",
-            f"{largest[1]}: the audit would need about {_size(needed)} of memory for "
-            f"{_size(sum(s for s, _ in sizes))} of data, but only {_size(available)} is free; audit a sample "
+            f"{largest[1]}: the audit would need about {human_size(needed)} of memory for "
+            f"{human_size(sum(s for s, _ in sizes))} of data, but only {human_size(available)} is free; audit a sample "
             f"of the rows, or set {MEMORY_GUARD_ENV}=off to try anyway",
         )
 

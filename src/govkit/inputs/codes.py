@@ -1,0 +1,53 @@
+"""Stable error codes: every problem with the user's inputs has a number scripts and docs can refer to."""
+
+from __future__ import annotations
+
+from govkit.errors import InputError
+
+# code -> readable name. Codes are never reused or renumbered; a retired problem keeps its number.
+# GK1xx: files and tables; GK2xx: columns and predictions; GK3xx: model files; GK4xx: outputs.
+ERROR_CODES: dict[str, str] = {
+    "GK100": "no-data",
+    "GK101": "file-not-found",
+    "GK102": "not-a-file",
+    "GK103": "empty-file",
+    "GK104": "no-columns",
+    "GK105": "no-rows",
+    "GK106": "not-a-table",
+    "GK107": "truncated-file",
+    "GK108": "ragged-rows",
+    "GK109": "duplicate-columns",
+    "GK110": "malformed-csv",
+    "GK111": "unreadable-file",
+    "GK112": "too-large",
+    "GK113": "no-shared-columns",
+    "GK201": "column-not-found",
+    "GK202": "conflicting-columns",
+    "GK203": "missing-predictions",
+    "GK204": "invalid-predictions",
+    "GK205": "invalid-probabilities",
+    "GK206": "unknown-positive-label",
+    "GK207": "ambiguous-positive-label",
+    "GK301": "unknown-model-format",
+    "GK302": "untrusted-pickle",
+    "GK303": "sha256-mismatch",
+    "GK304": "untrusted-skops-types",
+    "GK305": "unreadable-model",
+    "GK306": "model-missing-columns",
+    "GK307": "model-cannot-predict",
+    "GK308": "not-a-model",
+    "GK309": "invalid-sha256-pin",
+    "GK401": "output-overwrites-input",  # reserved for govkit.outputs.refuse_to_overwrite_inputs
+}
+
+
+def coded(code: str, message: str, kind: type[InputError] = InputError) -> InputError:
+    """An error of ``kind`` with the stable ``code`` attached (``error.code``)."""
+    assert code in ERROR_CODES, code
+    return kind(message, code=code)
+
+
+def error_code(error: BaseException) -> str | None:
+    """``"GK101 file-not-found"`` for a coded error, None for any other."""
+    code = getattr(error, "code", None)
+    return f"{code} {ERROR_CODES[code]}" if code in ERROR_CODES else None

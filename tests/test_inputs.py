@@ -21,7 +21,7 @@ import govkit
 from govkit import inputs, preflight
 from govkit.cli import main
 from govkit.errors import EXIT_USAGE, InputError, ModelTrustError
-from govkit.inputs import ERROR_CODES, detect_model_format, error_code, read_table
+from govkit.inputs import ERROR_CODES, detect_model_format, error_code, memory, read_table
 from govkit.inputs import models as model_files
 from govkit.preflight import frames
 from govkit.results import Status
@@ -373,7 +373,7 @@ def test_text_labels_need_a_positive_label() -> None:
 
 def test_memory_guard_refuses_a_file_that_cannot_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write_csv(tmp_path / "data.csv")
-    monkeypatch.setattr(inputs, "available_memory", lambda: 100)
+    monkeypatch.setattr(memory, "available_memory", lambda: 100)
     with pytest.raises(InputError) as caught:
         read_table(path)
     assert caught.value.code == "GK112"

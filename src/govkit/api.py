@@ -66,53 +66,53 @@ def audit(
         sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
     resolved = policy if isinstance(policy, Policy) else load_policy(policy)
     preflight = Preflight(
-        data=data,
-        reference=reference,
-        model=model,
-        target=target,
-        sensitive=sensitive,
-        features=features,
-        prediction_column=prediction_column,
-        probability_column=probability_column,
-        positive_label=positive_label,
-        seed=seed,
-        trusted_types=trusted_types,
-        trust_pickle=trust_pickle,
-        model_sha256=model_sha256,
-    )
+        data=data, reference=reference, model=model, target=target, sensitive=sensitive, features=features,
+        prediction_column=prediction_column, probability_column=probability_column, positive_label=positive_label,
+        seed=seed, trusted_types=trusted_types, trust_pickle=trust_pickle, model_sha256=model_sha256,
+    )  # fmt: skip
     checks = run_policy(resolved, preflight, parallel=parallel)
-    ctx = preflight.context
-    files = dict(preflight.files)
-    if resolved.files:
-        files["policy"] = {"path": str(resolved.files[0]), "sha256": resolved.sha256}
     return RunResult(
         policy=resolved.summary(),
         model_card=_model_card(resolved, model_card),
-        inputs=AuditInputs(
-            target=ctx.target,
-            sensitive=ctx.sensitive,
-            features=ctx.features,
-            positive_label=None if ctx.positive_label is None else str(ctx.positive_label),
-            task=ctx.task,
-            current_rows=len(ctx.current),
-            reference_rows=0 if ctx.reference is None else len(ctx.reference),
-            model_type=preflight.model_type,
-            prediction_source="model" if ctx.model is not None else "column",
-            prediction_column=ctx.prediction_column,
-            probability_column=ctx.probability_column,
-        ),
+        inputs=_audited_inputs(preflight),
         provenance=build_provenance(
             started_at=started_at,
             duration_seconds=time.perf_counter() - started,
             seed=seed,
-            files=files,
-            sampling=ctx.sampling,
+            files=_audited_files(preflight, resolved),
+            sampling=preflight.context.sampling,
             command=command,
         ),
         checks=checks,
         fail_on=fail_on,
         families=describe_families(c.family for c in checks),
     )
+
+
+def _audited_inputs(preflight: Preflight) -> AuditInputs:
+    """The shape of what was audited, as the context ended up after preflight."""
+    ctx = preflight.context
+    return AuditInputs(
+        target=ctx.target,
+        sensitive=ctx.sensitive,
+        features=ctx.features,
+        positive_label=None if ctx.positive_label is None else str(ctx.positive_label),
+        task=ctx.task,
+        current_rows=len(ctx.current),
+        reference_rows=0 if ctx.reference is None else len(ctx.reference),
+        model_type=preflight.model_type,
+        prediction_source="model" if ctx.model is not None else "column",
+        prediction_column=ctx.prediction_column,
+        probability_column=ctx.probability_column,
+    )
+
+
+def _audited_files(preflight: Preflight, policy: Policy) -> dict[str, dict[str, str]]:
+    """role -> {path, sha256} for the data, model and policy files read."""
+    files = dict(preflight.files)
+    if policy.files:
+        files["policy"] = {"path": str(policy.files[0]), "sha256": policy.sha256}
+    return files
 
 
 def _model_card(policy: Policy, given: dict[str, Any] | None) -> dict[str, Any]:

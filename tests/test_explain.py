@@ -2,16 +2,20 @@
 
 Every explainer is checked against something computed independently of govkit: the model's own
 decision function or probabilities, a hand-written linear decomposition, shap called directly on the
-transformed columns, and brute-force Shapley values for a two-feature model.
+transformed columns, and brute-force Shapley values for a two-feature model. What each check records
+is exactly its evidence model, on these data and on the example's.
 """
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -21,7 +25,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from govkit.context import AuditContext
 from govkit.families import explain
-from govkit.families.explain import ExplainParams
+from govkit.families.explain.params import ExplainParams
+from govkit.results import Measurement, Status
+from govkit.runner import evidence_problem
 
 NUMERIC = ["income", "debt"]
 MIXED = ["income", "region", "debt"]  # the string column sits between the numeric ones on purpose
@@ -385,3 +391,99 @@ def test_explanation_is_computed_once_per_audit() -> None:
     model = gradient_boosting().fit(TRAIN[NUMERIC], TRAIN.y)
     ctx = make_context(model, NUMERIC)
     assert explain.explain(ctx, ExplainParams()) is explain.explain(ctx, ExplainParams())
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence: every check records exactly the fields of its evidence model
+
+EXPLAINERS = {
+    "tree": gradient_boosting,
+    "linear": LogisticRegression,
+    "permutation": lambda: KNeighborsClassifier(n_neighbors=7),
+}
+WITH_SEX = ["income", "debt", "sex"]
+
+
+def every_check(kind: str) -> dict[str, Measurement]:
+    """Each explain check, measured on the small data with a sensitive input, keyed by check name."""
+    model = EXPLAINERS[kind]().fit(TRAIN[WITH_SEX], TRAIN.y)
+    ctx = make_context(model, WITH_SEX, reference=TRAIN.iloc[:150], sensitive=("sex",))
+    return {name: explain.run(name, check.params(), ctx) for name, check in explain.CHECKS.items()}
+
+
+def assert_is_its_evidence(name: str, details: dict[str, Any]) -> None:
+    model = explain.CHECKS[name].evidence
+    model.model_validate(details)
+    assert set(details) == set(model.model_fields), name  # no field is left out either
+
+
+@pytest.mark.parametrize("kind", list(EXPLAINERS))
+def test_every_check_records_exactly_its_evidence_model(kind: str) -> None:
+    measured = every_check(kind)
+    for name, measurement in measured.items():
+        assert_is_its_evidence(name, measurement.details)
+    assert measured["additivity"].details["explainer"] == f"{kind.capitalize()}Explainer"
+
+
+def renamed(details: dict[str, Any], where: list[Any], new_key: str) -> dict[str, Any]:
+    """A deep copy of ``details`` with the key at path ``where`` renamed to ``new_key``."""
+    out = copy.deepcopy(details)
+    parent = out
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[new_key] = parent.pop(where[-1])
+    return out
+
+
+RENAMES = [
+    ("additivity", ["importance"], "importances"),
+    ("top_feature_share", ["importance", 0, "share"], "importance_share"),
+    ("top_feature_share", ["summary_plot", 0, "rank"], "ranks"),
+    ("additivity", ["local", 0, "contributions", 0, "shap"], "value"),
+    ("sensitive_feature_importance", ["sensitive_inputs"], "sensitive_columns"),
+    ("proxy_features", ["proxies", 0, "proxy_auc"], "auc"),
+    ("importance_disparity", ["groups", 0, "rows"], "count"),
+]
+
+
+@pytest.mark.parametrize(("name", "where", "new_key"), RENAMES, ids=[f"{r[0]}:{r[2]}" for r in RENAMES])
+def test_a_renamed_key_is_rejected(name: str, where: list[Any], new_key: str) -> None:
+    measurement = every_check("tree")[name]
+    details = renamed(measurement.details, where, new_key)
+    with pytest.raises(ValidationError):
+        explain.CHECKS[name].evidence.model_validate(details)
+    # the runner turns such a measurement into an error instead of judging it
+    problem = evidence_problem(explain.CHECKS[name], measurement.model_copy(update={"details": details}))
+    assert problem is not None
+    assert problem.startswith(f"the evidence does not match {explain.CHECKS[name].evidence.__name__}")
+
+
+def test_an_unknown_check_name_raises_before_anything_is_explained() -> None:
+    ctx = make_context(model=None, features=NUMERIC)  # explaining would fail differently
+    with pytest.raises(KeyError, match="explain has no check 'feature_importance'"):
+        explain.run("feature_importance", ExplainParams(), ctx)
+
+
+def test_every_check_records_its_evidence_on_the_example(adult_build: Path, tmp_path: Path) -> None:
+    import skops.io as sio
+
+    import govkit
+
+    policy = tmp_path / "explain.yaml"
+    entries = "".join(f"  - id: explain.{name}\n" for name in explain.CHECKS)
+    policy.write_text(f"version: 1\nname: explain-only\nchecks:\n{entries}")
+    result = govkit.audit(
+        model=sio.load(adult_build / "model.skops", trusted=["sklearn.tree._tree.Tree"]),
+        data=pd.read_csv(adult_build / "current.csv"),
+        reference=pd.read_csv(adult_build / "reference.csv"),
+        target="income-per-year",
+        sensitive="sex,race",
+        positive_label=">50K",
+        policy=policy,
+        parallel=False,
+    )
+    checks = {check.id.removeprefix("explain."): check for check in result.checks}
+    assert set(checks) == set(explain.CHECKS)
+    for name, check in checks.items():
+        assert check.status != Status.ERROR, check.message
+        assert_is_its_evidence(name, check.measurement.details)

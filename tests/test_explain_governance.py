@@ -1,4 +1,5 @@
-"""Governance checks on top of SHAP: proxies of sensitive attributes, importance by group, summaries."""
+"""Governance checks on top of SHAP: proxies of sensitive attributes, importance by group, summaries, and
+how the report section finds them by their evidence."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sklearn.preprocessing import OneHotEncoder
 
 from govkit.context import AuditContext, Predictions
 from govkit.families import explain
-from govkit.families.explain import DisparityParams, ExplainParams, ProxyParams
-from govkit.families.proxies import proxy_strength
+from govkit.families.explain.params import DisparityParams, ExplainParams, ProxyParams
+from govkit.families.explain.proxies import proxy_strength
+from govkit.report.sections import explain as section
+from govkit.results import CheckResult, Status
 
 
 def _frame(rows: int = 1500, seed: int = 0) -> pd.DataFrame:
@@ -113,3 +116,25 @@ def test_summary_plot_and_local_explanations_hold_no_raw_values() -> None:
         total = sum(c["shap"] for c in case["contributions"]) + case["other"] + case["base_value"]
         assert total == pytest.approx(case["output"], abs=1e-9)
         assert set(case) == {"kind", "output", "base_value", "contributions", "other"}
+
+
+def test_the_report_section_finds_each_check_by_its_evidence() -> None:
+    ctx = _context(_frame(rows=600), ["title", "skill", "hours"])
+
+    def check(name: str, recorded_as: str) -> CheckResult:
+        measured = explain.run(name, explain.CHECKS[name].params(), ctx)
+        return CheckResult(
+            id=recorded_as, family="explain", title=name, status=Status.PASS, message="", measurement=measured
+        )
+
+    # ids a section must not rely on: a renamed check (or a policy's alias) still shows its table
+    skipped = CheckResult(id="explain.additivity", family="explain", title="", status=Status.SKIP, message="")
+    checks = [skipped, check("importance_disparity", "explain.by_group"), check("proxy_features", "explain.proxies")]
+    view = section.build(checks)
+    assert [g.group for g in view.disparity] == ["sex = F", "sex = M"]
+    assert [p.column for p in view.proxies if p.flagged] == ["title"]
+    assert view.explainer == "TreeExplainer"
+    assert view.chart is not None and view.beeswarm is not None and len(view.local) == 4
+    assert view.sensitive == []  # no sensitive_feature_importance check: nothing highlighted
+
+    assert section.build([skipped]) == section.ExplainView()

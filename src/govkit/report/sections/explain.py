@@ -1,70 +1,146 @@
-"""The explanations section: global importance, the SHAP summary, local explanations, proxies and disparity."""
+"""The explanations section: global importance, the SHAP summary, local explanations, proxies and disparity.
+
+Each check's evidence is read through the family's evidence models, and a check is found by what its
+evidence is (the proxy table, the group profiles), not by its id. Evidence that fits no model (a
+skipped or failed check, a plug-in's look-alike) is left out rather than half-read.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
+from govkit.families.explain.evidence import (
+    DisparityEvidence,
+    ExplanationEvidence,
+    GroupProfile,
+    LocalExplanation,
+    ProxyEvidence,
+    ProxyRow,
+    SensitiveImportanceEvidence,
+)
 from govkit.report.charts import bar_chart, beeswarm, diverging_bars
-from govkit.report.sections.common import first_with
 from govkit.report.text import number, percent
 from govkit.results import CheckResult
 
 TEMPLATE = "families/explain.html.j2"
+CHART_COLUMNS = 20  # the importance chart shows at most this many columns
+
+# Most specific first: the plain explanation's fields are part of every other model.
+_MODELS: tuple[type[ExplanationEvidence], ...] = (
+    SensitiveImportanceEvidence,
+    ProxyEvidence,
+    DisparityEvidence,
+    ExplanationEvidence,
+)
+E = TypeVar("E", bound=ExplanationEvidence)
 
 
-def build(checks: list[CheckResult]) -> dict[str, Any]:
-    source = first_with(checks, "importance")
-    if source is None:
-        return {"chart": None, "beeswarm": None, "local": [], "proxies": [], "disparity": []}
-    details = source.measurement.details
-    importance = details["importance"][:20]
-    sensitive_check = first_with(checks, "sensitive_inputs")
-    sensitive = set(sensitive_check.measurement.details["sensitive_inputs"]) if sensitive_check else set()
-    proxies_check = first_with(checks, "proxies")
-    disparity_check = next((c for c in checks if c.id == "explain.importance_disparity"), None)
-    summary_plot = details.get("summary_plot") or []
-    return {
-        "beeswarm": beeswarm(summary_plot) if summary_plot else None,
-        "local": [
-            {
-                "kind": case["kind"],
-                "output": number(case["output"]),
-                "base": number(case["base_value"]),
-                "bars": diverging_bars(
-                    [(str(c["column"]), c["shap"]) for c in case["contributions"]]
-                    + [("all other columns", case["other"])]
-                ),
-            }
-            for case in details.get("local", [])
-        ],
-        "proxies": [
-            {
-                "column": str(row["column"]),
-                "share": percent(row["importance_share"]),
-                "aucs": ", ".join(
-                    f"{name} {number(value, 2)}" for name, value in row["proxy_auc"].items() if value is not None
-                ),
-                "flagged": row["flagged"],
-            }
-            for row in (proxies_check.measurement.details["proxies"] if proxies_check else [])
-        ],
-        "proxy_method": proxies_check.measurement.details.get("proxy_method", "") if proxies_check else "",
-        "disparity": [
-            {
-                "group": f"{g['sensitive']} = {g['group']}",
-                "rows": number(g["rows"]),
-                "top": ", ".join(str(t) for t in g["top"]),
-                "distance": number(g["distance"], 2),
-            }
-            for g in (disparity_check.measurement.details.get("groups", []) if disparity_check else [])
-        ],
-        "chart": bar_chart(
-            [(str(r["column"]), r["mean_abs_shap"], None) for r in importance],
-            highlight=frozenset(str(s) for s in sensitive),
+@dataclass(frozen=True)
+class LocalView:
+    kind: str
+    output: str
+    base: str
+    bars: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProxyView:
+    column: str
+    share: str
+    aucs: str
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: str
+    rows: str
+    top: str
+    distance: str
+
+
+@dataclass(frozen=True)
+class ExplainView:
+    """What the partial places; every part is empty when no check recorded an explanation."""
+
+    chart: dict[str, Any] | None = None
+    beeswarm: dict[str, Any] | None = None
+    local: list[LocalView] = field(default_factory=list)
+    proxies: list[ProxyView] = field(default_factory=list)
+    proxy_method: str = ""
+    disparity: list[GroupView] = field(default_factory=list)
+    explainer: str | None = None
+    explains: str | None = None
+    sample_size: str = ""
+    population: str = ""
+    sensitive: list[str] = field(default_factory=list)
+
+
+def read_evidence(check: CheckResult) -> ExplanationEvidence | None:
+    """The check's evidence as the explain model it fits, or None when it fits none."""
+    for model in _MODELS:
+        try:
+            return model.model_validate(check.measurement.details)
+        except ValidationError:
+            continue
+    return None
+
+
+def _first(found: Sequence[ExplanationEvidence], kind: type[E]) -> E | None:
+    return next((evidence for evidence in found if isinstance(evidence, kind)), None)
+
+
+def build(checks: list[CheckResult]) -> ExplainView:
+    found = [evidence for evidence in map(read_evidence, checks) if evidence is not None]
+    if not found:
+        return ExplainView()
+    shared = found[0]  # every explain check records the same explanation
+    sensitive_check = _first(found, SensitiveImportanceEvidence)
+    sensitive = set(sensitive_check.sensitive_inputs) if sensitive_check else set()
+    proxies = _first(found, ProxyEvidence)
+    disparity = _first(found, DisparityEvidence)
+    summary_plot = [column.model_dump() for column in shared.summary_plot]
+    return ExplainView(
+        chart=bar_chart(
+            [(row.column, row.mean_abs_shap, None) for row in shared.importance[:CHART_COLUMNS]],
+            highlight=frozenset(sensitive),
         ),
-        "explainer": details.get("explainer"),
-        "explains": details.get("explains"),
-        "sample_size": number(details.get("sample_size")),
-        "population": number(details.get("population")),
-        "sensitive": sorted(str(s) for s in sensitive),
-    }
+        beeswarm=beeswarm(summary_plot) if summary_plot else None,
+        local=[_local(case) for case in shared.local],
+        proxies=[_proxy(row) for row in proxies.proxies] if proxies else [],
+        proxy_method=proxies.proxy_method if proxies else "",
+        disparity=[_group(group) for group in disparity.groups] if disparity else [],
+        explainer=shared.explainer,
+        explains=shared.explains,
+        sample_size=number(shared.sample_size),
+        population=number(shared.population),
+        sensitive=sorted(sensitive),
+    )
+
+
+def _local(case: LocalExplanation) -> LocalView:
+    contributions = [(c.column, c.shap) for c in case.contributions]
+    return LocalView(
+        kind=case.kind,
+        output=number(case.output),
+        base=number(case.base_value),
+        bars=diverging_bars([*contributions, ("all other columns", case.other)]),
+    )
+
+
+def _proxy(row: ProxyRow) -> ProxyView:
+    aucs = ", ".join(f"{name} {number(value, 2)}" for name, value in row.proxy_auc.items() if value is not None)
+    return ProxyView(column=row.column, share=percent(row.importance_share), aucs=aucs, flagged=row.flagged)
+
+
+def _group(group: GroupProfile) -> GroupView:
+    return GroupView(
+        group=f"{group.sensitive} = {group.group}",
+        rows=number(group.rows),
+        top=", ".join(group.top),
+        distance=number(group.distance, 2),
+    )

@@ -19,9 +19,19 @@ from pydantic import ValidationError
 from govkit.context import AuditContext
 from govkit.errors import InputError
 from govkit.families import quality
-from govkit.families.quality import QualityParams
+from govkit.families.quality.evidence import (
+    CompletenessEvidence,
+    ExpectationRecord,
+    ExpectationSuccessShareEvidence,
+    FailedExpectationsEvidence,
+)
+from govkit.families.quality.params import QualityParams
+from govkit.registry import Evidence
+from govkit.results import CheckResult, Measurement, Status
+from govkit.runner import evidence_problem
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
 
 
 def make_ctx(current: pd.DataFrame, reference: pd.DataFrame | None) -> AuditContext:
@@ -440,3 +450,255 @@ def test_importing_the_family_loads_no_heavy_library():
         env={"PYTHONPATH": str(SRC), "PATH": ""},
     )
     assert shown.stdout.strip() == "[]"
+
+
+# --- evidence: what each check records, validated against its model ---------------------------------
+
+
+def hand_made_cases() -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None, dict]]:
+    """Frames that between them reach every kind of record the family writes."""
+    wide = pd.DataFrame(
+        {
+            "id": range(60),
+            "name": [f"n{i}" for i in range(60)],
+            "share": [i / 60 for i in range(60)],
+            "flag": [True, False] * 30,
+            "kind": pd.Categorical(["a", "b"] * 30),
+            "day": pd.to_datetime(["2020-01-01"] * 60),
+            "zoned": pd.to_datetime(["2020-01-01"] * 60).tz_localize("UTC"),
+            "mixed": [1, "a"] * 30,
+            "lists": [[1]] * 60,
+            "empty": [None] * 60,
+        }
+    )
+    changed = wide.drop(columns=["share"]).assign(
+        new=1.0,
+        id=[0, 0, *range(2, 60)],  # a repeated identifier
+        flag=[None] * 6 + [True, False] * 27,
+        name=[None] * 10 + [f"n{i}" for i in range(10, 60)],
+    )
+    return {
+        "identical": (people(), people(), {}),
+        "value above range": (people().assign(age=[20, 30, 40, 1000]), people(), {}),
+        "new category": (people().assign(colour=["red", "blue", "purple", "green"]), people(), {}),
+        "column missing": (people().drop(columns=["colour"]), people(), {}),
+        "case and empty names": (
+            pd.DataFrame({"S": [1, 2], "s": [1, 2], "": ["a", "b"]}),
+            pd.DataFrame({"S": [1, 2], "s": [1, 2], "": ["a", "c"]}),
+            {},
+        ),
+        "int arrives as float": (people().assign(age=[20.0, None, 40.0, 50.0]), people(), {}),
+        "text holds numbers": (people().assign(colour=["red", 5, "blue", 7.5]), people(), {"domain_mostly": 0.5}),
+        "rows out of band": (pd.concat([people()] * 20, ignore_index=True), people(), {"row_count_band": [0.5, 2]}),
+        "every dtype, changed": (changed, wide, {}),
+        "column emptied": (people().assign(colour=[None] * 4), people(), {"null_tolerance": 1.0}),
+        "infinities": (
+            pd.DataFrame({"x": [-math.inf, 2.0, None, 3.0]}),
+            pd.DataFrame({"x": [1.0, math.inf, None, 4.0]}),
+            {},
+        ),
+        "integer column names": (
+            pd.DataFrame({0: [1, 2], 1: ["a", "b"]}),
+            pd.DataFrame({0: [1, 3], 1: ["a", "c"]}),
+            {},
+        ),
+        "no reference": (people().assign(x=[None, 1, None, None]), None, {}),
+    }
+
+
+def assert_evidence_fits(name: str, measurement: Measurement) -> None:
+    definition = quality.CHECKS[name]
+    assert evidence_problem(definition, measurement) is None
+    parsed = definition.evidence.model_validate(measurement.details)
+    # validated, not rewritten: the model reads back exactly the keys the family wrote
+    assert parsed.model_dump(exclude_unset=True) == measurement.details
+
+
+@pytest.mark.parametrize("case", sorted(hand_made_cases()))
+def test_every_checks_details_fit_its_evidence_model_on_hand_made_frames(case):
+    current, reference, params = hand_made_cases()[case]
+    ctx = make_ctx(current, reference)
+    names = [name for name in quality.CHECKS if reference is not None or name == "completeness"]
+    for name in names:
+        assert_evidence_fits(name, quality.run(name, QualityParams.model_validate(params), ctx))
+
+
+def test_the_hand_made_frames_reach_every_field_of_a_record():
+    seen: set[str] = set()
+    for current, reference, params in hand_made_cases().values():
+        if reference is None:
+            continue
+        failed = quality.run("failed_expectations", QualityParams.model_validate(params), make_ctx(current, reference))
+        for record in FailedExpectationsEvidence.model_validate(failed.details).expectations:
+            seen |= {key for key, value in record.model_dump(exclude_unset=True).items() if value not in (None, [], "")}
+    assert seen == set(ExpectationRecord.model_fields)
+
+
+def test_a_user_suites_records_fit_the_evidence_model(tmp_path):
+    suite = write_user_suite(tmp_path / "rules.json")
+    ctx = make_ctx(people(), people())
+    for name in quality.CHECKS:
+        assert_evidence_fits(name, quality.run(name, QualityParams(suites=[str(suite)]), ctx))
+
+
+def adult() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The example's vendored census data, read as the example reads it, halved into reference and current."""
+    data = pd.read_csv(ROOT / "examples" / "adult" / "data" / "adult.csv.gz", na_values="?", skipinitialspace=True)
+    return data.iloc[::2].reset_index(drop=True), data.iloc[1::2].reset_index(drop=True)
+
+
+def test_every_checks_details_fit_its_evidence_model_on_the_example_data():
+    reference, current = adult()
+    broken = current.drop(columns=["education"]).assign(extra=1)
+    broken.loc[:3000, "occupation"] = None
+    broken["hours-per-week"] = broken["hours-per-week"].astype(float)
+    for frame in (current, broken):
+        ctx = make_ctx(frame, reference)
+        measurements = {name: quality.run(name, QualityParams(), ctx) for name in quality.CHECKS}
+        for name, measurement in measurements.items():
+            assert_evidence_fits(name, measurement)
+    # the broken copy fails the column set, the three expectations about 'education', 'occupation''s
+    # completeness and 'hours-per-week''s type
+    assert measurements["failed_expectations"].value == 7.0
+    assert CompletenessEvidence.model_validate(measurements["completeness"].details).least_complete == "occupation"
+
+
+def real_details(name: str) -> dict:
+    """The details of one check on a frame with a failure, so every list holds a record."""
+    current = people().assign(age=[20, 30, 40, 1000])
+    return quality.run(name, QualityParams(), make_ctx(current, people())).details
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("failed_expectations", "evaluated", "count"),
+        ("failed_expectations", "not_learned", "unlearned"),
+        ("expectation_success_share", "failed_expectations", "failures"),
+        ("completeness", "least_complete", "worst"),
+    ],
+)
+def test_a_renamed_key_is_rejected(name, old, new):
+    details = real_details(name)
+    details[new] = details.pop(old)
+    model = quality.CHECKS[name].evidence
+    with pytest.raises(ValidationError) as raised:
+        model.model_validate(details)
+    assert {(error["loc"], error["type"]) for error in raised.value.errors()} == {
+        ((old,), "missing"),
+        ((new,), "extra_forbidden"),
+    }
+    # what the runner turns into an error result for the check
+    problem = evidence_problem(quality.CHECKS[name], Measurement(details=details))
+    assert problem == f"the evidence does not match {model.__name__} at {old}: Field required"
+
+
+def test_a_renamed_key_inside_a_record_is_rejected():
+    details = real_details("failed_expectations")
+    record = details["expectations"][0]
+    record["examples"] = record.pop("unexpected_examples")
+    problem = evidence_problem(quality.CHECKS["failed_expectations"], Measurement(details=details))
+    assert problem == (
+        "the evidence does not match FailedExpectationsEvidence at expectations.0.unexpected_examples: Field required"
+    )
+
+
+def test_an_unknown_key_is_rejected():
+    details = real_details("completeness")
+    details["note"] = "anything"
+    problem = evidence_problem(quality.CHECKS["completeness"], Measurement(details=details))
+    assert problem == "the evidence does not match CompletenessEvidence at note: Extra inputs are not permitted"
+
+
+def test_evidence_that_does_not_add_up_is_rejected():
+    details = real_details("expectation_success_share")
+    details["passed"] += 1
+    with pytest.raises(ValidationError, match="passed"):
+        ExpectationSuccessShareEvidence.model_validate(details)
+    completeness = real_details("completeness")
+    completeness["least_complete"] = "nowhere"
+    with pytest.raises(ValidationError, match="least_complete"):
+        CompletenessEvidence.model_validate(completeness)
+
+
+def test_every_check_declares_an_evidence_model_that_forbids_unknown_keys():
+    for definition in quality.CHECKS.values():
+        assert issubclass(definition.evidence, Evidence)
+        assert definition.evidence.model_config["extra"] == "forbid"
+
+
+def test_the_evidence_module_imports_only_pydantic_the_standard_library_and_the_registry():
+    # the report imports it, and must stay free of the family's engines
+    source = (SRC / "govkit" / "families" / "quality" / "evidence.py").read_text()
+    imported = {line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))}
+    assert imported == {"__future__", "typing", "pydantic", "govkit.registry"}
+    code = (
+        "import sys, govkit.families.quality.evidence; "
+        "print(sorted(m for m in ('great_expectations', 'pandas', 'numpy') if m in sys.modules))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(SRC), "PATH": ""},
+    )
+    assert shown.stdout.strip() == "[]"
+
+
+# --- the report's quality section ------------------------------------------------------------------
+
+
+def judged(name: str, measurement: Measurement, status: Status = Status.PASS) -> CheckResult:
+    return CheckResult(
+        id=f"quality.{name}", family="quality", title=name, status=status, message="", measurement=measurement
+    )
+
+
+def section_checks(current: pd.DataFrame) -> list[CheckResult]:
+    ctx = make_ctx(current, people())
+    return [judged(name, quality.run(name, QualityParams(), ctx)) for name in quality.CHECKS]
+
+
+def test_the_section_lists_the_failed_expectations_from_the_typed_evidence():
+    from govkit.report.sections import quality as section
+
+    view = section.build(section_checks(people().assign(age=[20, 30, 40, 1000])))
+    assert (view.evaluated, view.passed) == (9, 8)
+    assert [(row.expectation, row.column, row.unexpected, row.examples) for row in view.failed] == [
+        ("expect_column_values_to_be_between", "age", "1", "1000")
+    ]
+    table = section.build(section_checks(people().drop(columns=["colour"])))
+    assert table.failed[0].column == "—"  # the column set is about the table
+    assert table.failed[0].expectation == "expect_table_columns_to_match_set"
+
+
+def test_the_section_reads_the_share_check_when_the_policy_has_no_failed_expectations():
+    from govkit.report.sections import quality as section
+
+    checks = section_checks(people().assign(age=[20, 30, 40, 1000]))
+    without = [check for check in checks if check.id != "quality.failed_expectations"]
+    assert section.build(without) == section.build(checks)
+
+
+def test_the_section_leaves_out_evidence_that_does_not_fit():
+    from govkit.report.sections import quality as section
+
+    broken = Measurement(details={"expectations": [{"expectation": "old"}], "passed": 1})
+    view = section.build([judged("failed_expectations", broken, Status.ERROR), judged("completeness", Measurement())])
+    assert (view.evaluated, view.passed, view.failed) == (None, None, [])
+
+
+def test_the_quality_partial_shows_the_failed_expectations():
+    from types import SimpleNamespace
+
+    from govkit.report.html import environment
+    from govkit.report.sections import quality as section
+
+    view = section.build(section_checks(people().assign(colour=["red", "blue", "<b>", "green"])))
+    html = environment().get_template(section.TEMPLATE).render(family=SimpleNamespace(extras=view))
+    assert "8 of 9 expectations learned from the reference data held on the current data." in html
+    assert "<code>expect_column_values_to_be_in_set</code>" in html
+    assert "&lt;b&gt;" in html and "<b>" not in html  # escaped, never marked safe
+    empty = environment().get_template(section.TEMPLATE).render(family=SimpleNamespace(extras=section.build([])))
+    assert empty.strip() == ""

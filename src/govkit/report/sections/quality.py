@@ -1,30 +1,84 @@
-"""The data-quality section: how many learned expectations held, and a table of those that failed."""
+"""The data-quality section: how many expectations held, and a table of those that failed.
+
+The checks' evidence is read through the quality family's evidence models, so the section knows the
+fields by name and type instead of by string keys. Both expectation checks carry the counts and the
+failed expectations; the section takes them from ``failed_expectations`` when the policy has it, else
+from ``expectation_success_share``. A check whose evidence does not fit its model (an error result, or a
+results file from elsewhere) is left out of this view; its row in the checks table still shows.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TypeVar
 
-from govkit.report.sections.common import first_with
+from pydantic import BaseModel, ValidationError
+
+from govkit.families.quality.evidence import (
+    ExpectationRecord,
+    ExpectationSuccessShareEvidence,
+    FailedExpectationsEvidence,
+)
 from govkit.report.text import number
 from govkit.results import CheckResult
 
 TEMPLATE = "families/quality.html.j2"
 
+E = TypeVar("E", bound=BaseModel)
 
-def build(checks: list[CheckResult]) -> dict[str, Any]:
-    source = first_with(checks, "expectations")
-    if source is None:
-        return {"failed": [], "passed": None, "evaluated": None}
-    details = source.measurement.details
-    failed = [
-        {
-            "expectation": str(e.get("expectation_type") or e.get("expectation") or ""),
-            "column": "—" if e.get("column") is None else str(e.get("column")),
-            "observed": str(e.get("observed", "")),
-            "unexpected": number(e.get("unexpected_count")),
-            "examples": ", ".join(str(x) for x in (e.get("examples") or e.get("unexpected_examples") or [])[:5]),
-        }
-        for e in details["expectations"]
-        if not e.get("success")
-    ]
-    return {"failed": failed, "passed": details.get("passed"), "evaluated": details.get("evaluated")}
+# The table shows this many of an expectation's unexpected values (the family keeps up to five).
+EXAMPLES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    """One failed expectation as the table shows it."""
+
+    expectation: str
+    column: str
+    observed: str
+    unexpected: str
+    examples: str
+
+
+@dataclass(frozen=True)
+class QualityView:
+    """What the quality partial places: the counts (None when no check measured them) and the failures."""
+
+    evaluated: int | None = None
+    passed: int | None = None
+    failed: list[FailedRow] = field(default_factory=list)
+
+
+def build(checks: list[CheckResult]) -> QualityView:
+    full = _first_evidence(checks, FailedExpectationsEvidence)
+    if full is not None:
+        return _view(full.evaluated, full.passed, full.failures)
+    share = _first_evidence(checks, ExpectationSuccessShareEvidence)
+    if share is not None:
+        return _view(share.evaluated, share.passed, share.failures)
+    return QualityView()
+
+
+def _first_evidence(checks: list[CheckResult], model: type[E]) -> E | None:
+    """The evidence of the first check whose details are what ``model`` describes."""
+    for check in checks:
+        try:
+            return model.model_validate(check.measurement.details)
+        except ValidationError:
+            continue
+    return None
+
+
+def _view(evaluated: int, passed: int, failures: list[ExpectationRecord]) -> QualityView:
+    return QualityView(evaluated=evaluated, passed=passed, failed=[_row(record) for record in failures])
+
+
+def _row(record: ExpectationRecord) -> FailedRow:
+    return FailedRow(
+        expectation=record.expectation_type,
+        column="—" if record.column is None else record.column,
+        observed=record.observed,
+        unexpected=number(record.unexpected_count),
+        examples=", ".join(record.unexpected_examples[:EXAMPLES_SHOWN]),
+    )

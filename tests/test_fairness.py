@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from govkit.context import AuditContext, Predictions
+from govkit.context import AuditContext, Batch, Predictions
 from govkit.families import fairness
-from govkit.families.fairness import FairnessParams, ReferenceGroupParams, wilson_interval
+from govkit.families.fairness.params import FairnessParams, ReferenceGroupParams
+from govkit.families.fairness.regression import REGRESSION_STATS
+from govkit.families.fairness.statistics import wilson_interval
+from govkit.results import CheckResult, Measurement
 
 ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0, "bootstrap_samples": 0}
 
@@ -212,7 +218,8 @@ def test_intersectional_matches_fairlearn_multi_feature(adult_build) -> None:
 
 def test_metric_from_counts_equals_the_point_estimate(hand_made: AuditContext) -> None:
     """The vectorised form used for resamples gives the same number as the per-group form."""
-    from govkit.families.fairness import cell_table, metric_from_counts
+    from govkit.families.fairness.counts import cell_table
+    from govkit.families.fairness.metrics import metric_from_counts
 
     table = cell_table(hand_made, ("sex",))
     eligible = np.array([True, True])
@@ -353,7 +360,7 @@ def test_every_fairness_check_runs_in_predictions_only_mode(adult_build, tmp_pat
     model = sio.load(adult_build / "model.skops", trusted=["sklearn.tree._tree.Tree"])
     current = pd.read_csv(adult_build / "current.csv")
     current["decision"] = model.predict(current[list(model.feature_names_in_)])
-    names = [n for n in fairness.CHECKS if n not in fairness.REGRESSION_STATS]
+    names = [n for n in fairness.CHECKS if n not in REGRESSION_STATS]
     policy = tmp_path / "all-fairness.yaml"
     policy.write_text("version: 1\nname: all\nchecks:\n" + "".join(f"  - id: fairness.{n}\n" for n in names))
     result = govkit.audit(
@@ -379,3 +386,281 @@ def test_nobody_selected_is_not_parity() -> None:
     assert measured.inconclusive_reason == "the selection rate is 0 for every group compared, so the ratio is undefined"
     # a difference of zero rates is a real, defined zero
     assert fairness.run("demographic_parity_difference", FairnessParams(**ALL_GROUPS), ctx).value == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence: every check's details fit its model, and a renamed key does not
+
+
+def regression_context(
+    frame: pd.DataFrame, predictions: list[float], sensitive: list[str] | None = None
+) -> AuditContext:
+    return AuditContext(
+        current=frame,
+        reference=None,
+        target="y",
+        sensitive=sensitive or ["sex"],
+        features=[],
+        task="regression",
+        positive_label=None,
+        current_predictions=Predictions(labels=np.asarray(predictions, dtype=float), scores=None),
+    )
+
+
+CLASSIFICATION_CHECKS = [n for n in fairness.CHECKS if n not in REGRESSION_STATS]
+
+
+def _assert_fits(name: str, measured: Measurement) -> None:
+    from govkit.runner import evidence_problem
+
+    definition = fairness.CHECKS[name]
+    definition.evidence.model_validate(measured.details)
+    assert evidence_problem(definition, Measurement(details=measured.details)) is None
+
+
+def _hand_made_classification() -> list[AuditContext]:
+    return [
+        context(pd.DataFrame({"sex": list("AAAABBBB"), "y": [1, 1, 0, 0, 1, 1, 0, 0]}), [1, 1, 1, 0, 1, 0, 0, 0]),
+        # a missing group, an unknown target, a group without positives (undefined TPR)
+        context(
+            pd.DataFrame({"sex": ["A", "A", None, None, "B", "B"], "y": [1.0, np.nan, 1.0, 0.0, 0.0, 0.0]}),
+            [1, 0, 1, 1, 0, 0],
+        ),
+        context(pd.DataFrame({"sex": list("AAAABBBB"), "y": [1, 0] * 4}), [0] * 8),  # nobody selected
+        context(
+            pd.DataFrame({"sex": list("FFMMFFMM"), "race": list("xyxyxyxy"), "y": [1, 0] * 4}),
+            [1, 0, 1, 1, 1, 0, 1, 1],
+            sensitive=["sex", "race"],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION_CHECKS)
+def test_classification_evidence_fits_its_model_on_hand_made_frames(name: str) -> None:
+    for ctx in _hand_made_classification():
+        for params in (
+            ReferenceGroupParams(**ALL_GROUPS),  # every group decides
+            ReferenceGroupParams(min_group_size=30, bootstrap_samples=20),  # no group large enough
+            ReferenceGroupParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=20),  # an interval
+        ):
+            chosen = (
+                params
+                if name == "disparate_impact_ratio"
+                else FairnessParams(**params.model_dump(exclude={"reference_group"}))
+            )
+            _assert_fits(name, fairness.run(name, chosen, ctx))
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSION_STATS))
+def test_regression_evidence_fits_its_model_on_hand_made_frames(name: str) -> None:
+    frames = [
+        (pd.DataFrame({"sex": list("AABB"), "y": [2.0, 2.0, 4.0, 8.0]}), [1.0, 3.0, 5.0, 5.0]),
+        # a missing group, and a group with no known target (its errors are None)
+        (
+            pd.DataFrame({"sex": ["A", "A", None, "B", "B"], "y": [1.0, 2.0, 3.0, np.nan, np.nan]}),
+            [1.5, 2.0, 2.5, 4, 5],
+        ),
+    ]
+    for frame, predictions in frames:
+        for params in (FairnessParams(**ALL_GROUPS), FairnessParams()):  # decided, then too few large groups
+            _assert_fits(name, fairness.run(name, params, regression_context(frame, predictions)))
+
+
+def test_evidence_fits_its_model_on_the_example(adult_build) -> None:
+    ctx = _example_context(adult_build)
+    for name in CLASSIFICATION_CHECKS:
+        _assert_fits(name, fairness.run(name, ReferenceGroupParams(bootstrap_samples=50), ctx))
+    ctx.task = "regression"  # the example's decisions as 0/1 numbers: enough to exercise the regression evidence
+    ctx.current_predictions = Predictions(labels=(ctx.y_pred == ">50K").astype(float), scores=None)
+    ctx.current = ctx.current.assign(**{"income-per-year": (ctx.y_true == ">50K").astype(float)})
+    for name in REGRESSION_STATS:
+        _assert_fits(name, fairness.run(name, FairnessParams(), ctx))
+
+
+def test_a_renamed_key_is_rejected(hand_made: AuditContext) -> None:
+    import copy
+
+    from pydantic import ValidationError
+
+    from govkit.runner import evidence_problem
+
+    definition = fairness.CHECKS["demographic_parity_ratio"]
+    details = fairness.run("demographic_parity_ratio", FairnessParams(**ALL_GROUPS), hand_made).details
+
+    top = dict(details)
+    top["group_tables"] = top.pop("groups")
+    nested = copy.deepcopy(details)
+    nested["groups"]["sex"][0]["true_positive_rate"] = nested["groups"]["sex"][0].pop("tpr")
+    comparison = copy.deepcopy(details)
+    comparison["comparisons"][0]["low"] = comparison["comparisons"][0].pop("low_group")
+    for renamed in (top, nested, comparison):
+        with pytest.raises(ValidationError):
+            definition.evidence.model_validate(renamed)
+    problem = evidence_problem(definition, Measurement(details=nested))
+    assert problem is not None and "GroupFairnessEvidence" in problem
+
+    regression = fairness.CHECKS["mae_difference"]
+    frame = pd.DataFrame({"sex": list("AABB"), "y": [2.0, 2.0, 4.0, 8.0]})
+    errors = fairness.run(
+        "mae_difference", FairnessParams(**ALL_GROUPS), regression_context(frame, [1.0, 3.0, 5.0, 5.0])
+    )
+    renamed = copy.deepcopy(errors.details)
+    renamed["groups"]["sex"][0]["mean_absolute_error"] = renamed["groups"]["sex"][0].pop("mae")
+    with pytest.raises(ValidationError):
+        regression.evidence.model_validate(renamed)
+
+
+# ---------------------------------------------------------------------------------------------
+# The counts as an accumulator: any split of the rows into batches gives the same counts
+
+
+class BatchedContext(AuditContext):
+    """An AuditContext that hands the rows to the accumulators in several batches (as a streaming engine would)."""
+
+    def __init__(self, ctx: AuditContext, cuts: list[int]) -> None:
+        fields = {f: getattr(ctx, f) for f in AuditContext.__dataclass_fields__ if f != "_memo"}
+        super().__init__(**fields)
+        self.cuts = cuts
+
+    def batches(self) -> Iterator[Batch]:
+
+        bounds = [0, *self.cuts, len(self.current)]
+        labels, scores = self.current_predictions.labels, self.current_predictions.scores
+        for start, stop in itertools.pairwise(bounds):
+            yield Batch(
+                frame=self.current.iloc[start:stop],
+                labels=labels[start:stop],
+                scores=None if scores is None else scores[start:stop],
+            )
+
+
+def _mixed_frame() -> tuple[pd.DataFrame, np.ndarray]:
+    """Values that occur only in some batches, missing sensitive values and targets, 1 and "1" as one group."""
+    rng = np.random.default_rng(5)
+    rows = 300
+    sex = rng.choice(["F", "M", None], size=rows, p=[0.45, 0.45, 0.1]).astype(object)
+    race = rng.choice(["a", "b", "c"], size=rows).astype(object)
+    race[:40] = "only-first"  # a group only the first batch sees
+    race[-5:] = 1  # numbers that read like text
+    race[-3:] = "1"
+    y = rng.integers(0, 2, size=rows).astype(float)
+    y[rng.random(rows) < 0.1] = np.nan
+    frame = pd.DataFrame({"sex": sex, "race": race, "y": y})
+    return frame, rng.integers(0, 2, size=rows)
+
+
+@pytest.mark.parametrize("cuts", [[150], [40, 41], [1, 299]])
+def test_cell_counts_over_batches_equal_one_batch(cuts: list[int]) -> None:
+    from govkit.context import accumulate
+    from govkit.families.fairness.counts import CellCounter, CellTable, cell_table, group_counts
+
+    frame, predictions = _mixed_frame()
+    whole = context(frame, predictions, sensitive=["sex", "race"])
+    batched = BatchedContext(whole, cuts)
+    assert len(list(batched.batches())) == len(cuts) + 1
+    columns = ("sex", "race")
+    one, many = cell_table(whole, columns), cell_table(batched, columns)
+    assert one.values == many.values
+    assert np.array_equal(one.counts, many.counts)
+    assert one.counts.dtype == many.counts.dtype
+    for grouping in (("sex",), ("race",), columns):
+        assert group_counts(one, grouping) == group_counts(many, grouping)
+    # the merge is order-free: batches merged in reverse give the same table
+    counter = CellCounter(columns=columns, target="y", positive_label=1)
+    reverse = CellTable.of(columns, accumulate(counter, reversed(list(batched.batches()))))
+    assert reverse.values == one.values and np.array_equal(reverse.counts, one.counts)
+    # ... and every check measures the same, bootstrap interval included (the cells come in the same order)
+    for name in CLASSIFICATION_CHECKS:
+        params = ReferenceGroupParams(min_group_size=5, bootstrap_samples=30)
+        assert fairness.run(name, params, batched) == fairness.run(name, params, whole), name
+
+
+def test_regression_sums_over_batches_equal_one_batch() -> None:
+    frame, _ = _mixed_frame()
+    # whole and half numbers: every partial sum is exact, so the merged sums must be equal to the last bit
+    predictions = np.random.default_rng(1).integers(0, 20, size=len(frame)) / 2
+    whole = regression_context(frame, predictions, sensitive=["sex", "race"])
+    for cuts in ([150], [40, 41]):
+        batched = BatchedContext(whole, cuts)
+        for name in REGRESSION_STATS:
+            assert fairness.run(name, FairnessParams(min_group_size=5), batched) == fairness.run(
+                name, FairnessParams(min_group_size=5), whole
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report section reads the evidence through the models
+
+
+def _judged(name: str, measured: Measurement) -> CheckResult:
+    from govkit.results import Status
+
+    return CheckResult(
+        id=f"fairness.{name}", family="fairness", title=name, status=Status.PASS, message="", measurement=measured
+    )
+
+
+def test_the_report_renders_a_regression_fairness_result() -> None:
+    from types import SimpleNamespace
+
+    from govkit.report.html import environment
+    from govkit.report.sections import fairness as section
+
+    frame = pd.DataFrame({"sex": ["A", "A", "B", "B", "<b>"], "y": [2.0, 2.0, 4.0, 8.0, 1.0]})
+    ctx = regression_context(frame, [1.0, 3.0, 5.0, 5.0, 1.5])
+    params = FairnessParams(min_group_size=2, min_group_share=0.0)
+    checks = [_judged(name, fairness.run(name, params, ctx)) for name in ("mae_difference", "rmse_difference")]
+    # a check whose evidence fits no model (an error result, say) is passed over
+    broken = _judged("demographic_parity_ratio", Measurement(details={"groups": {"sex": [{"group": "A"}]}}))
+    view = section.build([broken, *checks])
+    assert view.kind == "errors" and view.statistic == "Mean absolute error"
+    (grouping,) = view.groupings
+    assert [(r.group, r.count, r.mean_prediction, r.mae, r.small) for r in grouping.rows] == [
+        ("A", "2", "2", "1", False),
+        ("B", "2", "5", "2", False),
+        ("<b>", "1", "1.500", "0.500", True),
+    ]
+    html = environment().get_template(section.TEMPLATE).render(family=SimpleNamespace(extras=view))
+    assert "Mean absolute error by group" in html
+    assert "Groups with fewer than 2 rows are shown but do not decide a check: &lt;b&gt;." in html
+    assert "<b>" not in html and "Selection rate" not in html
+
+
+def test_a_regression_audit_renders_its_fairness_section(tmp_path) -> None:
+    import govkit
+    from govkit.policy import load_policy
+    from govkit.report.html import render_html
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], size=200), "y": rng.normal(50, 10, size=200)})
+    frame["predicted"] = frame["y"] + rng.normal(0, 3, size=200)
+    policy = tmp_path / "regression.yaml"
+    policy.write_text(
+        "version: 1\nname: regression\nchecks:\n"
+        + "".join(f"  - id: fairness.{n}\n" for n in REGRESSION_STATS)
+        + "  - id: fairness.demographic_parity_ratio\n"  # skipped: it needs a classifier
+    )
+    result = govkit.audit(
+        data=frame, target="y", sensitive=["sex"], prediction_column="predicted", policy=load_policy(policy)
+    )
+    statuses = {c.id: c.status.value for c in result.checks}
+    assert statuses["fairness.demographic_parity_ratio"] == "skip"
+    assert all(statuses[f"fairness.{n}"] in ("pass", "inconclusive") for n in REGRESSION_STATS), statuses
+    html = render_html(result)
+    assert "Mean prediction by group" in html and '<th class="num">RMSE</th>' in html
+
+
+def test_the_classification_section_is_unchanged_in_shape(hand_made: AuditContext) -> None:
+    from govkit.report.sections import fairness as section
+
+    checks = [
+        _judged(
+            "demographic_parity_ratio",
+            fairness.run("demographic_parity_ratio", FairnessParams(**ALL_GROUPS), hand_made),
+        )
+    ]
+    view = section.build(checks)
+    assert view.kind == "decisions" and view.positive_label == "1" and view.min_group_share == "0.0%"
+    rows = {r.group: r for r in view.groupings[0].rows}
+    assert (rows["A"].selection_rate, rows["B"].precision, rows["A"].small) == ("75.0%", "100.0%", False)
+    assert section.build([]).groupings == []

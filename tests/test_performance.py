@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -255,3 +256,212 @@ def test_regression_excludes_rows_without_a_target() -> None:
 def test_regression_check_on_a_binary_task_raises(name: str) -> None:
     with pytest.raises(ValueError, match="regression"):
         measure(name, make_context(TRUTH, LABELS, SCORES))
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence: every check's details fit its model, and a renamed key does not
+
+CLASSIFIER_CONTEXTS = {
+    "binary": lambda: make_context(TRUTH, LABELS, SCORES),
+    "strings": lambda: make_context(STRING_TRUTH, STRING_LABELS, positive_label=A),
+    "missing targets": lambda: make_context(MISSING_TRUTH, MISSING_LABELS, MISSING_SCORES),
+    "no known target": lambda: make_context([np.nan, np.nan], [1, 0], [0.2, 0.7]),
+    "one class": lambda: make_context([1, 1, 1], [1, 0, 1], [0.9, 0.2, 0.8]),
+    "multiclass": lambda: make_context(list("aabbcc"), list("abbbca"), task="multiclass", positive_label=None),
+}
+LABEL_CHECKS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall")
+
+
+def assert_fits(name: str, details: dict[str, Any]) -> None:
+    from govkit.results import Measurement
+    from govkit.runner import evidence_problem
+
+    definition = performance.CHECKS[name]
+    definition.evidence.model_validate(details)
+    assert evidence_problem(definition, Measurement(details=details)) is None
+
+
+@pytest.mark.parametrize("case", sorted(CLASSIFIER_CONTEXTS))
+def test_classifier_evidence_fits_its_model(case: str) -> None:
+    ctx = CLASSIFIER_CONTEXTS[case]()
+    names = [n for n in performance.CHECKS if n not in REGRESSION_HAND]
+    if ctx.y_score is None:
+        names = list(LABEL_CHECKS)
+    for name in names:
+        with warnings.catch_warnings():
+            # balanced accuracy of a one-class target: scikit-learn warns of a class missing from the truth
+            warnings.simplefilter("ignore", UserWarning)
+            details = measure(name, ctx).details
+        assert_fits(name, details)
+
+
+def test_regression_evidence_fits_its_model() -> None:
+    for truth in (REGRESSION_TRUTH, [*REGRESSION_TRUTH, np.nan], [np.nan] * 4):
+        ctx = make_context(truth, [*REGRESSION_PREDICTION, 1.0][: len(truth)], task="regression", positive_label=None)
+        for name in REGRESSION_HAND:
+            assert_fits(name, measure(name, ctx).details)
+
+
+def test_evidence_fits_its_model_on_the_example(adult_build) -> None:
+    from govkit.preflight import prepare
+
+    ctx = prepare(
+        data=adult_build / "current.csv",
+        model=adult_build / "model.skops",
+        target="income-per-year",
+        positive_label=">50K",
+        trusted_types=["sklearn.tree._tree.Tree"],
+    ).context
+    for name in performance.CHECKS:
+        if name in REGRESSION_HAND:
+            continue
+        details = measure(name, ctx).details
+        assert_fits(name, details)
+        assert ("confusion_matrix" in details) == (name in LABEL_CHECKS)
+
+
+def test_a_renamed_key_is_rejected() -> None:
+    from pydantic import ValidationError
+
+    details = measure("f1", make_context(TRUTH, LABELS, SCORES)).details
+    renamed = [
+        {"rows_missing_target": 0, "confusion_matrix": details["confusion_matrix"]},
+        {**details, "confusion_matrix": {"label": ["0", "1"], "matrix": [[4, 2], [1, 3]]}},
+        {**details, "confusion": details["confusion_matrix"]},
+    ]
+    for wrong in renamed:
+        with pytest.raises(ValidationError):
+            performance.CHECKS["f1"].evidence.model_validate(wrong)
+    with pytest.raises(ValidationError):
+        performance.CHECKS["roc_auc"].evidence.model_validate({"rows_without_target": 0, "averaging": "macro"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The confusion matrix: every check on the labels records it, counted as an accumulator
+
+
+@pytest.mark.parametrize("name", LABEL_CHECKS)
+def test_every_check_on_the_labels_records_the_confusion_matrix(name: str) -> None:
+    details = measure(name, make_context(TRUTH, LABELS, SCORES)).details
+    assert details["confusion_matrix"] == {"labels": ["0", "1"], "matrix": [[4, 2], [1, 3]]}
+
+
+def test_checks_on_scores_and_errors_record_no_confusion_matrix() -> None:
+    ctx = make_context(TRUTH, LABELS, SCORES)
+    assert "confusion_matrix" not in measure("roc_auc", ctx).details
+    assert "confusion_matrix" not in measure("brier_score", ctx).details
+
+
+def batches_of(ctx: AuditContext, cuts: list[int]) -> list[Any]:
+    from govkit.context import Batch
+
+    bounds = [0, *cuts, len(ctx.current)]
+    return [
+        Batch(frame=ctx.current.iloc[start:stop], labels=ctx.y_pred[start:stop], scores=None)
+        for start, stop in itertools.pairwise(bounds)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("truth", "labels"),
+    [
+        (MISSING_TRUTH, MISSING_LABELS),  # float target with gaps, int labels: 1.0 and 1 are one label
+        (STRING_TRUTH, STRING_LABELS),
+        ([A, None, D, A, None, "other"], [A, D, A, D, A, A]),  # a label only one batch sees
+        (list("aabbccab"), list("abbbcaca")),
+    ],
+)
+def test_confusion_over_batches_equals_one_batch_and_scikit_learn(truth: list[Any], labels: list[Any]) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    from govkit.context import accumulate
+    from govkit.families.performance.confusion import ConfusionCounter, confusion
+    from govkit.families.performance.rows import labelled
+
+    ctx = make_context(truth, labels, task="multiclass", positive_label=None)
+    whole = confusion(ctx)
+    counter = ConfusionCounter("y")
+    for cuts in ([3], [1, 4], [2, 3]):
+        split = accumulate(counter, iter(batches_of(ctx, cuts)))
+        assert split.labels == whole.labels
+        assert np.array_equal(split.matrix, whole.matrix)
+        backwards = accumulate(counter, reversed(batches_of(ctx, cuts)))
+        assert backwards.evidence() == whole.evidence()
+    y_true, y_pred, _ = labelled(ctx.y_true.to_numpy(), ctx.y_pred)
+    if y_true.dtype.kind == "f":
+        y_true = y_true.astype(int)  # the target is float only because of its gaps
+    # scikit-learn orders the labels by value; here they are few and sort the same as text
+    assert whole.matrix.tolist() == confusion_matrix(y_true, y_pred).tolist()
+
+
+def test_confusion_matches_scikit_learn_on_the_example(adult_build) -> None:
+    from sklearn.metrics import confusion_matrix
+
+    from govkit.context import accumulate
+    from govkit.families.performance.confusion import ConfusionCounter, confusion
+    from govkit.preflight import prepare
+
+    ctx = prepare(
+        data=adult_build / "current.csv",
+        model=adult_build / "model.skops",
+        target="income-per-year",
+        positive_label=">50K",
+        trusted_types=["sklearn.tree._tree.Tree"],
+    ).context
+    whole = confusion(ctx)
+    assert whole.labels == ["<=50K", ">50K"]
+    assert whole.matrix.tolist() == confusion_matrix(ctx.y_true, ctx.y_pred, labels=whole.labels).tolist()
+    third = len(ctx.current) // 3
+    split = accumulate(ConfusionCounter(ctx.target), iter(batches_of(ctx, [third, 2 * third])))
+    assert split.evidence() == whole.evidence()
+
+
+# ---------------------------------------------------------------------------------------------
+# The report section
+
+
+def judged(name: str, ctx: AuditContext) -> Any:
+    from govkit.results import CheckResult, Status
+
+    measured = measure(name, ctx)
+    return CheckResult(
+        id=f"performance.{name}", family="performance", title=name, status=Status.PASS, message="", measurement=measured
+    )
+
+
+@pytest.mark.parametrize("name", LABEL_CHECKS)
+def test_the_section_shows_the_confusion_matrix_for_any_check_on_the_labels(name: str) -> None:
+    from types import SimpleNamespace
+
+    from govkit.report.html import environment
+    from govkit.report.sections import performance as section
+
+    ctx = make_context(STRING_TRUTH, STRING_LABELS, SCORES, positive_label=A)
+    view = section.build([judged("roc_auc", ctx), judged(name, ctx)])
+    assert view.confusion is not None
+    assert view.confusion.labels == [A, D]
+    assert [(row.label, row.cells) for row in view.confusion.rows] == [(A, ["2", "2"]), (D, ["1", "5"])]
+    html = environment().get_template(section.TEMPLATE).render(family=SimpleNamespace(extras=view))
+    assert "<h3>Confusion matrix</h3>" in html
+
+
+def test_the_section_has_no_confusion_matrix_without_a_check_on_the_labels() -> None:
+    from types import SimpleNamespace
+
+    from govkit.report.html import environment
+    from govkit.report.sections import performance as section
+    from govkit.results import CheckResult, Measurement, Status
+
+    ctx = make_context(TRUTH, LABELS, SCORES)
+    broken = CheckResult(
+        id="performance.accuracy",
+        family="performance",
+        title="accuracy",
+        status=Status.ERROR,
+        message="",
+        measurement=Measurement(details={"confusion_matrix": {"labels": ["0"]}}),
+    )
+    view = section.build([broken, judged("roc_auc", ctx), judged("brier_score", ctx)])
+    assert view.confusion is None
+    html = environment().get_template(section.TEMPLATE).render(family=SimpleNamespace(extras=view))
+    assert html.strip() == ""

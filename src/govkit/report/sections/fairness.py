@@ -1,71 +1,185 @@
-"""The fairness section: selection rate by group, as a chart with intervals and a table of group rates."""
+"""The fairness section: each grouping's groups, as a chart with intervals and a table.
+
+The checks' evidence is read through the fairness family's evidence models. All fairness checks of
+one kind carry the same group tables, so the section takes them from the first check whose evidence
+holds them: for a classifier, the selection rate by group (chart, with Wilson intervals) and the
+group rates; for a regression model, the compared statistic by group (chart) and the group errors.
+A check whose evidence fits neither model (an error result, or a results file from elsewhere) is
+left out of this view; its row in the checks table still shows.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from govkit.families.fairness.evidence import (
+    GroupErrors,
+    GroupFairnessEvidence,
+    GroupRates,
+    Interval,
+    RegressionFairnessEvidence,
+)
 from govkit.report.charts import bar_chart
-from govkit.report.sections.common import first_with
 from govkit.report.text import number, percent
 from govkit.results import CheckResult
 
 TEMPLATE = "families/fairness.html.j2"
 
+E = TypeVar("E", bound=BaseModel)
 
-def build(checks: list[CheckResult]) -> dict[str, Any]:
-    source = first_with(checks, "groups")
-    if source is None:
-        return {"groupings": []}
-    details = source.measurement.details
+STATISTIC_TITLES = {"mean_prediction": "Mean prediction", "mae": "Mean absolute error", "rmse": "RMSE"}
+
+
+@dataclass(frozen=True)
+class RatesRow:
+    """One group of a classifier's decisions as the table shows it."""
+
+    group: str
+    count: str
+    share: str
+    selection_rate: str
+    selection_interval: str
+    tpr: str
+    fpr: str
+    precision: str
+    accuracy: str
+    small: bool
+
+
+@dataclass(frozen=True)
+class ErrorsRow:
+    """One group under a regression model as the table shows it."""
+
+    group: str
+    count: str
+    share: str
+    mean_prediction: str
+    mae: str
+    rmse: str
+    small: bool
+
+
+@dataclass(frozen=True)
+class GroupingView:
+    """One grouping (e.g. "sex × race"): its chart, its rows, and the groups too small to judge."""
+
+    name: str
+    chart: dict[str, Any]
+    rows: list[RatesRow] | list[ErrorsRow]
+    small_groups: list[str]
+
+
+@dataclass(frozen=True)
+class FairnessView:
+    """What the fairness partial places. ``kind`` is None when no check carried group tables."""
+
+    kind: Literal["decisions", "errors"] | None = None
+    groupings: list[GroupingView] = field(default_factory=list)
+    positive_label: str = ""  # decisions: the favourable outcome
+    statistic: str = ""  # errors: the charted statistic, as a title
+    min_group_size: int | None = None
+    min_group_share: str | None = None  # decisions only: the regression evidence does not record it
+
+
+def build(checks: list[CheckResult]) -> FairnessView:
+    for check in checks:
+        decisions = _evidence(check, GroupFairnessEvidence)
+        if decisions is not None:
+            return _decisions_view(decisions)
+        errors = _evidence(check, RegressionFairnessEvidence)
+        if errors is not None:
+            return _errors_view(errors)
+    return FairnessView()
+
+
+def _evidence(check: CheckResult, model: type[E]) -> E | None:
+    """The check's evidence when its details are what ``model`` describes."""
+    try:
+        return model.model_validate(check.measurement.details)
+    except ValidationError:
+        return None
+
+
+def _decisions_view(evidence: GroupFairnessEvidence) -> FairnessView:
     groupings = []
-    for name, rows in details["groups"].items():
-        ordered = sorted(rows, key=lambda r: -r["count"])
+    for name, groups in evidence.groups.items():
+        ordered = sorted(groups, key=lambda g: -g.count)
         chart = bar_chart(
-            [(str(r["group"]), r["selection_rate"], _pair(r.get("selection_rate_interval"))) for r in ordered],
+            [(g.group, g.selection_rate, g.selection_rate_interval) for g in ordered],
             maximum=1.0,
             value_format="percent",
         )
         groupings.append(
-            {
-                "name": name,
-                "chart": chart,
-                "rows": [
-                    {
-                        "group": str(r["group"]),
-                        "count": number(r["count"]),
-                        "share": percent(r["share"]),
-                        "selection_rate": percent(r["selection_rate"]),
-                        "selection_interval": _interval_text(r.get("selection_rate_interval")),
-                        "tpr": percent(r["tpr"]),
-                        "fpr": percent(r["fpr"]),
-                        "precision": percent(r["precision"]),
-                        "accuracy": percent(r["accuracy"]),
-                        "small": not r["large_enough"],
-                    }
-                    for r in ordered
-                ],
-                "small_groups": [str(r["group"]) for r in ordered if not r["large_enough"]],
-            }
+            GroupingView(
+                name=name,
+                chart=chart,
+                rows=[_rates_row(g) for g in ordered],
+                small_groups=[g.group for g in ordered if not g.large_enough],
+            )
         )
-    return {
-        "groupings": groupings,
-        "positive_label": details.get("positive_label", ""),
-        "min_group_size": details.get("min_group_size"),
-        "min_group_share": percent(details.get("min_group_share")),
-    }
+    return FairnessView(
+        kind="decisions",
+        groupings=groupings,
+        positive_label=evidence.positive_label,
+        min_group_size=evidence.min_group_size,
+        min_group_share=percent(evidence.min_group_share),
+    )
 
 
-def _pair(value: Any) -> tuple[float, float] | None:
-    return None if value is None else (float(value[0]), float(value[1]))
+def _rates_row(g: GroupRates) -> RatesRow:
+    return RatesRow(
+        group=g.group,
+        count=number(g.count),
+        share=percent(g.share),
+        selection_rate=percent(g.selection_rate),
+        selection_interval=_interval_text(g.selection_rate_interval),
+        tpr=percent(g.tpr),
+        fpr=percent(g.fpr),
+        precision=percent(g.precision),
+        accuracy=percent(g.accuracy),
+        small=not g.large_enough,
+    )
 
 
-def _interval_text(value: Any) -> str:
-    return "—" if value is None else f"{value[0] * 100:.1f}–{value[1] * 100:.1f}%"
+def _errors_view(evidence: RegressionFairnessEvidence) -> FairnessView:
+    groupings = []
+    for name, groups in evidence.groups.items():
+        ordered = sorted(groups, key=lambda g: -g.count)
+        chart = bar_chart([(g.group, _statistic(g, evidence.statistic), None) for g in ordered])
+        groupings.append(
+            GroupingView(
+                name=name,
+                chart=chart,
+                rows=[_errors_row(g) for g in ordered],
+                small_groups=[g.group for g in ordered if not g.large_enough],
+            )
+        )
+    return FairnessView(
+        kind="errors",
+        groupings=groupings,
+        statistic=STATISTIC_TITLES[evidence.statistic],
+        min_group_size=evidence.min_group_size,
+    )
 
 
-def _pair(value: Any) -> tuple[float, float] | None:
-    return None if value is None else (float(value[0]), float(value[1]))
+def _statistic(g: GroupErrors, statistic: str) -> float | None:
+    return {"mean_prediction": g.mean_prediction, "mae": g.mae, "rmse": g.rmse}[statistic]
 
 
-def _interval_text(value: Any) -> str:
+def _errors_row(g: GroupErrors) -> ErrorsRow:
+    return ErrorsRow(
+        group=g.group,
+        count=number(g.count),
+        share=percent(g.share),
+        mean_prediction=number(g.mean_prediction),
+        mae=number(g.mae),
+        rmse=number(g.rmse),
+        small=not g.large_enough,
+    )
+
+
+def _interval_text(value: Interval | None) -> str:
     return "—" if value is None else f"{value[0] * 100:.1f}–{value[1] * 100:.1f}%"

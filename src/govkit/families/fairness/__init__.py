@@ -1,0 +1,160 @@
+"""Group fairness: does the model treat groups of people differently?
+
+For a classifier, every metric is a function of four counts per group (true/false positives/negatives)
+plus the number of rows and of positive decisions, so it is exact and fast on millions of rows. The
+definitions follow fairlearn's (``demographic_parity_ratio`` is the lowest selection rate over the
+highest, ``equalized_odds_difference`` the larger of the TPR and FPR gaps), and the tests compare
+them with fairlearn's ``MetricFrame`` on the raw rows. For a regression model, groups are compared on
+their mean prediction and errors, from per-group sums.
+
+Honesty about small data: groups below ``min_group_size`` rows or ``min_group_share`` of the data
+are not used to decide a check. They are listed, and when such a group would have been the one
+deciding, the check is inconclusive unless the large groups already show a failure.
+
+The package, one job per module: ``params`` (what to compare), ``counts`` (rows coded into cells and
+counted, as a mergeable accumulator), ``statistics`` (rates, Wilson intervals, the bootstrap),
+``metrics`` (the comparisons between groups), ``classification`` and ``regression`` (one check's
+measurement), ``prose`` (its sentence) and ``evidence`` (what its details hold).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from govkit.families.fairness import classification, regression
+from govkit.families.fairness.evidence import GroupFairnessEvidence, RegressionFairnessEvidence
+from govkit.families.fairness.params import FairnessParams, ReferenceGroupParams
+from govkit.registry import CheckDef
+
+if TYPE_CHECKING:
+    from govkit.context import AuditContext
+    from govkit.results import Measurement
+
+NAME = "fairness"
+TITLE = "Fairness"
+INTRO = (
+    "Does the model treat groups of people differently? Rates are compared across the groups of "
+    "each sensitive column and their intersections."
+)
+
+_DECISIONS = frozenset({"current", "prediction", "sensitive", "classifier"})
+_OUTCOMES = _DECISIONS | {"target"}
+
+
+CHECKS: dict[str, CheckDef] = {
+    "demographic_parity_difference": CheckDef(
+        title="Demographic parity difference",
+        doc="Highest minus lowest selection rate across groups (0 = parity).",
+        requires=_DECISIONS,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "demographic_parity_ratio": CheckDef(
+        title="Demographic parity ratio",
+        doc="Lowest over highest selection rate across groups (1 = parity; the four-fifths rule asks for 0.8).",
+        requires=_DECISIONS,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="ratio",
+        higher_is_better=True,
+    ),
+    "disparate_impact_ratio": CheckDef(
+        title="Disparate impact ratio (four-fifths rule)",
+        doc="Lowest selection rate of any group over the reference group's (default: the most favoured group).",
+        requires=_DECISIONS,
+        params=ReferenceGroupParams,
+        evidence=GroupFairnessEvidence,
+        unit="ratio",
+        higher_is_better=True,
+    ),
+    "equalized_odds_difference": CheckDef(
+        title="Equalized odds difference",
+        doc="The larger of the true-positive-rate gap and the false-positive-rate gap across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "equalized_odds_ratio": CheckDef(
+        title="Equalized odds ratio",
+        doc="The smaller of the lowest/highest true-positive-rate and false-positive-rate ratios across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="ratio",
+        higher_is_better=True,
+    ),
+    "equal_opportunity_difference": CheckDef(
+        title="Equal opportunity difference",
+        doc="Highest minus lowest true positive rate (recall) across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "false_positive_rate_difference": CheckDef(
+        title="False positive rate difference",
+        doc="Highest minus lowest false positive rate across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "predictive_parity_difference": CheckDef(
+        title="Predictive parity difference",
+        doc="Highest minus lowest precision (positive predictive value) across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "accuracy_difference": CheckDef(
+        title="Accuracy difference",
+        doc="Highest minus lowest accuracy across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "mean_prediction_difference": CheckDef(
+        title="Mean prediction difference",
+        doc="Highest minus lowest mean prediction across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive"}),
+        params=FairnessParams,
+        evidence=RegressionFairnessEvidence,
+        unit="target units",
+        higher_is_better=False,
+    ),
+    "mae_difference": CheckDef(
+        title="Mean absolute error difference",
+        doc="Highest minus lowest mean absolute error across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive", "target"}),
+        params=FairnessParams,
+        evidence=RegressionFairnessEvidence,
+        unit="target units",
+        higher_is_better=False,
+    ),
+    "rmse_difference": CheckDef(
+        title="Root mean squared error difference",
+        doc="Highest minus lowest root mean squared error across groups (regression models).",
+        requires=frozenset({"current", "prediction", "sensitive", "target"}),
+        params=FairnessParams,
+        evidence=RegressionFairnessEvidence,
+        unit="target units",
+        higher_is_better=False,
+    ),
+}
+
+
+def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
+    """Measure one fairness check; the policy's thresholds judge it."""
+    if name in regression.REGRESSION_STATS:
+        return regression.measure(name, params, ctx)
+    return classification.measure(name, params, ctx)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,12 @@ from pydantic import ValidationError
 
 from govkit.context import AuditContext, Predictions
 from govkit.families import drift
+from govkit.families.drift import evidently_adapter, sampling, statistics
+from govkit.families.drift.evidence import ColumnDriftEvidence, SeriesDriftEvidence
+from govkit.families.drift.params import METHODS
+from govkit.registry import OpenEvidence
+from govkit.results import CheckResult, Measurement, Status
+from govkit.runner import evidence_problem
 
 ROWS = 3000
 FEATURES = ["age", "hours", "job", "kids", "region", "sex"]
@@ -296,13 +304,13 @@ def test_sampling_is_recorded_when_the_data_exceeds_max_rows(reference, shifted)
 
 def test_checks_share_one_evidently_run(reference, shifted, monkeypatch):
     calls = []
-    original = drift._run_evidently
+    original = evidently_adapter.run_evidently
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(drift, "_run_evidently", counting)
+    monkeypatch.setattr(evidently_adapter, "run_evidently", counting)
     ctx = make_context(reference, shifted)
     drift.run("drifted_columns_share", {}, ctx)
     drift.run("drifted_columns_count", drift.ColumnDriftParams(), ctx)
@@ -418,7 +426,7 @@ def test_method_table_matches_evidently_registry():
         for name, tests in _registered_stat_tests.items()
         if any(t in kinds for t in tests)
     }
-    assert {name: types for name, (types, _) in drift._METHODS.items()} == registered
+    assert {name: types for name, (types, _) in METHODS.items()} == registered
 
 
 def test_importing_the_family_loads_no_heavy_library():
@@ -448,13 +456,37 @@ def test_checks_are_declared_as_the_registry_expects():
             assert field.description, name
 
 
-def test_benjamini_hochberg_matches_scipy():
-    from scipy.stats import false_discovery_control
+def _benjamini_hochberg_by_hand(p_values: list[float]) -> list[float]:
+    """The step-up formula govkit used before it called scipy: q_(i) = min over j >= i of p_(j) m / j."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):  # from the largest p-value down, keeping the running minimum
+        index = order[rank - 1]
+        running = min(running, p_values[index] * m / rank)
+        adjusted[index] = min(running, 1.0)
+    return adjusted
 
-    p_values = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216]
-    expected = false_discovery_control(p_values, method="bh")
-    assert drift.benjamini_hochberg(p_values) == pytest.approx(list(expected), abs=1e-12)
-    assert drift.benjamini_hochberg([0.5]) == [0.5]
+
+@pytest.mark.parametrize(
+    "p_values",
+    [
+        [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216],  # Benjamini & Hochberg's style
+        [0.5],
+        [0.03, 0.01, 0.04, 0.03, 0.9, 0.02],  # unsorted, with a tie
+        [0.2, 0.2, 0.2],
+        [0.0, 1.0],
+        [0.049, 0.051],
+        [0.7, 0.3, 0.11],
+    ],
+)
+def test_benjamini_hochberg_is_the_step_up_formula(p_values):
+    # scipy multiplies by m / i where the formula divides p * m by i: the same up to the last bit or two
+    assert statistics.benjamini_hochberg(p_values) == pytest.approx(
+        _benjamini_hochberg_by_hand(p_values), rel=1e-15, abs=0
+    )
+    assert all(isinstance(q, float) for q in statistics.benjamini_hochberg(p_values))
 
 
 def test_p_values_are_corrected_and_gated_on_effect_size_for_large_data():
@@ -485,7 +517,169 @@ def test_p_values_are_corrected_and_gated_on_effect_size_for_large_data():
 def test_sampling_rows_first_picks_the_rows_dataframe_sample_picks():
     frame = make_frame(seed=5).iloc[::-1]  # a non-trivial index order
     ctx = make_context(frame, frame)
-    picked = drift._limited_rows(frame, ["age", "job"], 100, ctx, "rows")
+    picked = sampling.limited_rows(frame, ["age", "job"], 100, ctx, "rows")
     expected = frame.sample(n=100, random_state=ctx.seed)[["age", "job"]]
     pd.testing.assert_frame_equal(picked, expected)
     assert ctx.sampling == [{"family": "drift", "what": "rows", "population": len(frame), "sample": 100, "seed": 7}]
+
+
+# ---------------------------------------------------------------------------------------------
+# The example's data: evidence models and determinism
+
+EXAMPLE_DATA = Path(__file__).resolve().parent.parent / "examples" / "adult" / "data" / "adult.csv.gz"
+ADULT_TARGET = "income-per-year"
+
+
+def adult_context() -> AuditContext:
+    """The example's reference and current sets (split as examples/adult/train.py does), with scores.
+
+    The scores stand in for the example's model, which the fast tests do not train: a fixed function of
+    two columns, so that prediction drift has numbers to compare.
+    """
+    from sklearn.model_selection import train_test_split
+
+    seed = 20240601  # examples/adult/train.py
+    data = pd.read_csv(EXAMPLE_DATA, na_values="?", skipinitialspace=True)
+    _, rest = train_test_split(data, test_size=0.5, random_state=seed, stratify=data[ADULT_TARGET])
+    reference, current = train_test_split(rest, test_size=0.5, random_state=seed, stratify=rest[ADULT_TARGET])
+
+    def predictions(frame: pd.DataFrame) -> Predictions:
+        scores = 1 / (1 + np.exp(-(frame["education-num"].to_numpy() - 10) / 2 - frame["age"].to_numpy() / 100))
+        return Predictions(labels=(scores > 0.5).astype(int), scores=scores)
+
+    return AuditContext(
+        current=current,
+        reference=reference,
+        target=ADULT_TARGET,
+        sensitive=["sex", "race"],
+        features=[c for c in data.columns if c not in {"fnlwgt", "education", ADULT_TARGET}],
+        task="binary",
+        positive_label=">50K",
+        seed=0,
+        reference_predictions=predictions(reference),
+        current_predictions=predictions(current),
+    )
+
+
+@pytest.fixture(scope="module")
+def adult_details() -> dict[str, dict[str, Any]]:
+    """Every drift check's details on the example's data."""
+    ctx = adult_context()
+    return {name: drift.run(name, None, ctx).details for name in drift.CHECKS}
+
+
+def test_every_check_evidence_validates_on_the_example_data(adult_details):
+    for name, definition in drift.CHECKS.items():
+        assert definition.evidence is not OpenEvidence, name
+        evidence = definition.evidence.model_validate(adult_details[name])
+        # validated, not rewritten: the model holds exactly the keys the family wrote
+        assert evidence.model_dump(exclude_unset=True) == adult_details[name], name
+    columns = ColumnDriftEvidence.model_validate(adult_details["drifted_columns_share"])
+    assert {c.histogram.kind for c in columns.columns} == {"bins", "categories"}
+    assert columns.tested == 10  # twelve model inputs, less the two sensitive columns
+
+
+@pytest.mark.parametrize(
+    ("check", "path"),
+    [
+        ("drifted_columns_share", ["tested"]),
+        ("drifted_columns_count", ["columns", 0, "effect_size"]),
+        ("drifted_columns_share", ["columns", 0, "histogram", "edges"]),
+        ("drifted_columns_share", ["columns", 0, "null_share", "current"]),
+        ("prediction_drift", ["score"]),
+        ("target_drift", ["evidently"]),
+        ("schema_differences", ["schema_differences"]),
+    ],
+)
+def test_a_renamed_key_is_rejected(adult_details, check, path):
+    details = json.loads(json.dumps(adult_details[check]))
+    *parents, key = path
+    holder = details
+    for part in parents:
+        holder = holder[part]
+    if key == "edges":  # a categorical column has categories, not edges: rename in a numerical one
+        holder = next(c for c in details["columns"] if c["type"] == "numerical")["histogram"]
+    holder[key + "_renamed"] = holder.pop(key)
+    with pytest.raises(ValidationError, match="_renamed"):
+        drift.CHECKS[check].evidence.model_validate(details)
+    problem = evidence_problem(drift.CHECKS[check], Measurement(details=details))
+    assert problem is not None and "the evidence does not match" in problem
+
+
+def test_series_evidence_is_either_a_test_or_a_problem(adult_details):
+    compared = adult_details["prediction_drift"]
+    not_compared = {"column": "income", "reference_rows": 5, "current_rows": 5, "problem": "income: no values"}
+    SeriesDriftEvidence.model_validate(not_compared)
+    with pytest.raises(ValidationError, match="has no type"):
+        SeriesDriftEvidence.model_validate({**not_compared, "type": "numerical"})
+    with pytest.raises(ValidationError, match="needs histogram"):
+        SeriesDriftEvidence.model_validate({k: v for k, v in compared.items() if k != "histogram"})
+
+
+_DETAILS_SCRIPT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from test_drift import adult_context
+from govkit.families import drift
+ctx = adult_context()
+names = ["drifted_columns_share", "prediction_drift", "target_drift"]
+print(json.dumps({{name: drift.run(name, None, ctx).details for name in names}}, sort_keys=True))
+"""
+
+
+def test_drift_details_do_not_depend_on_the_hash_seed():
+    # Evidently orders categories by a set of the values; strings hash differently in every process
+    # unless PYTHONHASHSEED is fixed, and the scores used to differ in their last bits.
+    code = _DETAILS_SCRIPT.format(tests=str(Path(__file__).resolve().parent))
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1]
+    # the example has text categories with many values, where the order mattered
+    assert {c["type"] for c in outputs[0]["drifted_columns_share"]["columns"]} == {"numerical", "categorical"}
+
+
+def test_evidently_gets_text_categories_as_codes_in_sorted_order():
+    reference = pd.DataFrame({"job": ["nurse", "clerk", None, "driver"], "kids": [0.0, 1.0, 2.0, 1.0]})
+    current = pd.DataFrame({"job": ["pilot", "clerk", "clerk", None], "kids": [1.0, 1.0, np.nan, 0.0]})
+    kinds = {"job": "categorical", "kids": "categorical"}
+    coded_ref, coded_cur = evidently_adapter._coded_categories(reference, current, kinds)
+
+    # clerk, driver, nurse, pilot -> 0, 1, 2, 3; missing stays missing; numbers are left alone
+    assert coded_ref["job"].tolist()[:2] == [2.0, 0.0] and coded_ref["job"].tolist()[3] == 1.0
+    assert coded_cur["job"].tolist()[:3] == [3.0, 0.0, 0.0]
+    assert coded_ref["job"].isna().tolist() == [False, False, True, False]
+    assert coded_ref["kids"] is reference["kids"] or coded_ref["kids"].equals(reference["kids"])
+    assert reference["job"].tolist() == ["nurse", "clerk", None, "driver"]  # the caller's frame is untouched
+
+
+def _checks(details: dict[str, dict[str, Any]]) -> list[CheckResult]:
+    return [
+        CheckResult(id=f"drift.{name}", family="drift", title=name, status=Status.PASS, message="", measurement=m)
+        for name, m in ((name, Measurement(details=d)) for name, d in details.items())
+    ]
+
+
+def test_report_section_reads_the_column_evidence_whatever_the_check_is_called(adult_details):
+    from govkit.report.sections import drift as section
+
+    columns = adult_details["drifted_columns_share"]
+    adjusted = json.loads(json.dumps(columns))
+    adjusted["columns"][0].update(score=0.0123, score_kind="p_value", p_value_adjusted=0.0456)
+    broken = {k: v for k, v in columns.items() if k != "method_note"}
+    view = section.build(
+        _checks({"schema_differences": adult_details["schema_differences"], "broken": broken, "mine": adjusted})
+    )
+
+    assert [row.column for row in view.columns] == [c["column"] for c in columns["columns"]]
+    assert view.columns[0].score == "0.012 (adjusted 0.046)"
+    assert view.columns[1].score == f"{columns['columns'][1]['score']:.3f}"
+    assert view.columns[1].type == "categorical" and view.columns[1].drifted is False
+    assert len(view.columns[0].chart["bars"]) == len(columns["columns"][0]["histogram"]["reference"])
+    assert (view.tested, view.drifted, view.note) == (10, columns["drifted"], columns["method_note"])
+    assert view.schema_differences == []
+
+    # evidence that does not fit (an error result, a file from elsewhere) leaves the table out
+    assert section.build(_checks({"broken": broken})) == section.DriftView()

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from govkit.report.text import STATUS_TEXT, number, threshold_text
 from govkit.results import CheckResult
 
+E = TypeVar("E", bound=BaseModel)
 
-def first_with(checks: list[CheckResult], key: str) -> CheckResult | None:
-    """The first check whose evidence holds ``key``: several checks of a family share one table."""
-    return next((c for c in checks if key in c.measurement.details), None)
+
+def read_evidence(check: CheckResult, model: type[E]) -> E | None:
+    """The check's evidence when its details are what ``model`` describes (not a skip, error or other check)."""
+    try:
+        return model.model_validate(check.measurement.details)
+    except ValidationError:
+        return None
+
+
+def first_evidence(checks: list[CheckResult], model: type[E]) -> E | None:
+    """The evidence of the first check whose details are what ``model`` describes.
+
+    Sections find their tables by the shape of the evidence, never by a check id, so a policy may run
+    any subset of a family's checks.
+    """
+    for check in checks:
+        evidence = read_evidence(check, model)
+        if evidence is not None:
+            return evidence
+    return None
 
 
 def check_row(check: CheckResult) -> dict[str, Any]:

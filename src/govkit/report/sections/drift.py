@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from govkit.families.drift.evidence import ColumnDrift, ColumnDriftEvidence, SchemaDifference
 from govkit.report.charts import mini_histogram
+from govkit.report.sections.common import first_evidence
 from govkit.report.text import number
 from govkit.results import CheckResult
 
@@ -56,7 +55,7 @@ class DriftView:
 
 
 def build(checks: list[CheckResult]) -> DriftView:
-    evidence = _column_evidence(checks)
+    evidence = first_evidence(checks, ColumnDriftEvidence)
     if evidence is None:
         return DriftView()
     return DriftView(
@@ -66,16 +65,6 @@ def build(checks: list[CheckResult]) -> DriftView:
         schema_differences=[_schema_row(difference) for difference in evidence.schema_differences],
         note=evidence.method_note,
     )
-
-
-def _column_evidence(checks: list[CheckResult]) -> ColumnDriftEvidence | None:
-    """The evidence of the first check that tested the feature columns."""
-    for check in checks:
-        try:
-            return ColumnDriftEvidence.model_validate(check.measurement.details)
-        except ValidationError:
-            continue
-    return None
 
 
 def _row(column: ColumnDrift) -> ColumnRow:

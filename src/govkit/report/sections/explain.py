@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from govkit.families.explain.evidence import (
     DisparityEvidence,
     ExplanationEvidence,
@@ -23,6 +21,7 @@ from govkit.families.explain.evidence import (
     SensitiveImportanceEvidence,
 )
 from govkit.report.charts import bar_chart, beeswarm, diverging_bars
+from govkit.report.sections.common import read_evidence
 from govkit.report.text import number, percent
 from govkit.results import CheckResult
 
@@ -80,14 +79,9 @@ class ExplainView:
     sensitive: list[str] = field(default_factory=list)
 
 
-def read_evidence(check: CheckResult) -> ExplanationEvidence | None:
+def explain_evidence(check: CheckResult) -> ExplanationEvidence | None:
     """The check's evidence as the explain model it fits, or None when it fits none."""
-    for model in _MODELS:
-        try:
-            return model.model_validate(check.measurement.details)
-        except ValidationError:
-            continue
-    return None
+    return next((e for e in (read_evidence(check, model) for model in _MODELS) if e is not None), None)
 
 
 def _first(found: Sequence[ExplanationEvidence], kind: type[E]) -> E | None:
@@ -95,7 +89,7 @@ def _first(found: Sequence[ExplanationEvidence], kind: type[E]) -> E | None:
 
 
 def build(checks: list[CheckResult]) -> ExplainView:
-    found = [evidence for evidence in map(read_evidence, checks) if evidence is not None]
+    found = [evidence for evidence in map(explain_evidence, checks) if evidence is not None]
     if not found:
         return ExplainView()
     shared = found[0]  # every explain check records the same explanation

@@ -11,9 +11,7 @@ left out of this view; its row in the checks table still shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, Literal
 
 from govkit.families.fairness.evidence import (
     GroupErrors,
@@ -23,12 +21,12 @@ from govkit.families.fairness.evidence import (
     RegressionFairnessEvidence,
 )
 from govkit.report.charts import bar_chart
+from govkit.report.sections.common import read_evidence
 from govkit.report.text import number, percent
 from govkit.results import CheckResult
 
 TEMPLATE = "families/fairness.html.j2"
 
-E = TypeVar("E", bound=BaseModel)
 
 STATISTIC_TITLES = {"mean_prediction": "Mean prediction", "mae": "Mean absolute error", "rmse": "RMSE"}
 
@@ -86,21 +84,13 @@ class FairnessView:
 
 def build(checks: list[CheckResult]) -> FairnessView:
     for check in checks:
-        decisions = _evidence(check, GroupFairnessEvidence)
+        decisions = read_evidence(check, GroupFairnessEvidence)
         if decisions is not None:
             return _decisions_view(decisions)
-        errors = _evidence(check, RegressionFairnessEvidence)
+        errors = read_evidence(check, RegressionFairnessEvidence)
         if errors is not None:
             return _errors_view(errors)
     return FairnessView()
-
-
-def _evidence(check: CheckResult, model: type[E]) -> E | None:
-    """The check's evidence when its details are what ``model`` describes."""
-    try:
-        return model.model_validate(check.measurement.details)
-    except ValidationError:
-        return None
 
 
 def _decisions_view(evidence: GroupFairnessEvidence) -> FairnessView:

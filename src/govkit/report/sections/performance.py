@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from govkit.families.performance.evidence import ConfusionMatrix, DecisionEvidence
+from govkit.report.sections.common import read_evidence
 from govkit.report.text import number
 from govkit.results import CheckResult
 
@@ -59,10 +58,7 @@ def build(checks: list[CheckResult]) -> PerformanceView:
 def _first_confusion(checks: list[CheckResult]) -> ConfusionMatrix | None:
     """The confusion matrix of the first check on the predicted labels that recorded one."""
     for check in checks:
-        try:
-            evidence = DecisionEvidence.model_validate(check.measurement.details)
-        except ValidationError:
-            continue
-        if evidence.confusion_matrix is not None:
+        evidence = read_evidence(check, DecisionEvidence)
+        if evidence is not None and evidence.confusion_matrix is not None:
             return evidence.confusion_matrix
     return None

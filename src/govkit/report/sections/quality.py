@@ -10,21 +10,18 @@ results file from elsewhere) is left out of this view; its row in the checks tab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from govkit.families.quality.evidence import (
     ExpectationRecord,
     ExpectationSuccessShareEvidence,
     FailedExpectationsEvidence,
 )
+from govkit.report.sections.common import first_evidence
 from govkit.report.text import number
 from govkit.results import CheckResult
 
 TEMPLATE = "families/quality.html.j2"
 
-E = TypeVar("E", bound=BaseModel)
 
 # The table shows this many of an expectation's unexpected values (the family keeps up to five).
 EXAMPLES_SHOWN = 5
@@ -51,23 +48,13 @@ class QualityView:
 
 
 def build(checks: list[CheckResult]) -> QualityView:
-    full = _first_evidence(checks, FailedExpectationsEvidence)
+    full = first_evidence(checks, FailedExpectationsEvidence)
     if full is not None:
         return _view(full.evaluated, full.passed, full.failures)
-    share = _first_evidence(checks, ExpectationSuccessShareEvidence)
+    share = first_evidence(checks, ExpectationSuccessShareEvidence)
     if share is not None:
         return _view(share.evaluated, share.passed, share.failures)
     return QualityView()
-
-
-def _first_evidence(checks: list[CheckResult], model: type[E]) -> E | None:
-    """The evidence of the first check whose details are what ``model`` describes."""
-    for check in checks:
-        try:
-            return model.model_validate(check.measurement.details)
-        except ValidationError:
-            continue
-    return None
 
 
 def _view(evaluated: int, passed: int, failures: list[ExpectationRecord]) -> QualityView:

@@ -169,3 +169,52 @@ def test_render_passes_the_results_file_and_default_formats(recorder: Recorder, 
     assert out == tmp_path
     assert options["formats"] == ["html", "junit", "markdown"]
     assert options["signoffs"] == []
+
+
+def test_signoff_and_verify_hand_their_options_to_the_library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from datetime import date
+
+    from govkit.signoff.verification import VerifyOutcome
+
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def sign_off(*args: Any, **kwargs: Any) -> None:
+        calls.append(("sign_off", args, kwargs))
+
+    def verify(*args: Any, **kwargs: Any) -> VerifyOutcome:
+        calls.append(("verify", args, kwargs))
+        return VerifyOutcome(ok=False, reasons=["report.html: changed since it was signed"])
+
+    monkeypatch.setattr(api, "sign_off", sign_off)
+    monkeypatch.setattr(api, "verify", verify)
+    results, key = tmp_path / "results.json", tmp_path / "me.key"
+    signed = CliRunner().invoke(
+        main,
+        [
+            "signoff",
+            str(results),
+            "--key",
+            str(key),
+            "--name",
+            "Ada",
+            "--role",
+            "Risk officer",
+            "--decision",
+            "approve-with-conditions",
+            "--conditions",
+            "monthly review",
+            "--expires",
+            "2030-01-31",
+        ],
+    )
+    assert signed.exit_code == 0, signed.output
+    name, args, kwargs = calls[0]
+    assert (name, args) == ("sign_off", (results, key, "Ada", "Risk officer", "approve-with-conditions"))
+    assert kwargs == {"conditions": "monthly review", "expires": date(2030, 1, 31), "templates": None}
+
+    checked = CliRunner().invoke(main, ["verify", str(results), "--trusted-keys", str(tmp_path), "--model", "m.skops"])
+    assert checked.exit_code == EXIT_FAILED
+    assert "NOT VERIFIED: report.html: changed since it was signed" in checked.output
+    name, args, kwargs = calls[1]
+    assert (name, args) == ("verify", (results, tmp_path))
+    assert kwargs["model"] == Path("m.skops") and kwargs["data"] is None

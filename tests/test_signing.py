@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import re
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govkit.errors import InputError
-from govkit.results import AuditInputs, CheckResult, Measurement, Provenance, RunResult, Status, Threshold
-from govkit.signing import (
+from govkit.results import (
+    SCHEMA_VERSION,
+    AuditInputs,
+    CheckResult,
+    Measurement,
+    Provenance,
+    RunResult,
+    Status,
+    Threshold,
+)
+from govkit.signoff import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
     SIDECAR_NAME,
@@ -29,8 +43,8 @@ from govkit.signing import (
     load_public_key,
     pae,
     read_signoffs,
-    sign_off,
-    verify,
+    sign_results,
+    verify_signoffs,
 )
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -148,7 +162,7 @@ class Audit:
     def sign(self, key: Path, name: str = "Alice Adams", role: str = "Chief Risk Officer", **kwargs) -> dict:
         kwargs.setdefault("decision", "approve")
         kwargs.setdefault("now", NOW)
-        return sign_off(self.results, sha(self.unsigned_report), key, name, role, **kwargs)
+        return sign_results(self.results, sha(self.unsigned_report), key, name, role, **kwargs)
 
     def signed_report(self) -> bytes:
         """Stands in for re-rendering the report with the sign-offs shown."""
@@ -163,7 +177,7 @@ class Audit:
             kwargs.update(report_path=self.report, expected_report_bytes=self.signed_report())
         kwargs.setdefault("unsigned_report_sha256", sha(self.unsigned_report))
         kwargs.setdefault("now", NOW)
-        return verify(self.results, self.trusted, **kwargs)
+        return verify_signoffs(self.results, self.trusted, **kwargs)
 
 
 @pytest.fixture
@@ -187,7 +201,7 @@ def signed(audit: Audit) -> Audit:
 
 
 def test_import_loads_no_cryptography() -> None:
-    code = "import sys, govkit.signing; print('cryptography' in sys.modules, 'pydantic' in sys.modules)"
+    code = "import sys, govkit.signoff; print('cryptography' in sys.modules, 'pydantic' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.split() == ["False", "False"]
 
@@ -389,7 +403,7 @@ def test_sign_then_verify(signed: Audit) -> None:
         "audit": {
             "verdict": "fail",
             "policy": "lending",
-            "schema_version": "1.0",
+            "schema_version": SCHEMA_VERSION,
             "started_at": "2025-02-28T10:00:00+00:00",
         },
     }
@@ -660,11 +674,11 @@ def test_trusted_keys_directory_must_hold_keys(signed: Audit, tmp_path: Path) ->
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError) as caught:
-        verify(signed.results, empty, now=NOW)
+        verify_signoffs(signed.results, empty, now=NOW)
     assert str(caught.value) == f"{empty}: no *.pub public keys to trust; copy each signer's .pub file there"
     (empty / "junk.pub").write_text("not a key")
     with pytest.raises(InputError, match=r"junk\.pub: not a PEM public key"):
-        verify(signed.results, empty, now=NOW)
+        verify_signoffs(signed.results, empty, now=NOW)
 
 
 def test_policy_digest_covers_the_policies_it_extends(audit: Audit) -> None:
@@ -696,5 +710,240 @@ def test_sign_off_refuses_a_different_report_than_earlier_signers(signed: Audit)
     bob, _ = signed.person("bob")
     other = sha(b"<html>another rendering</html>")
     with pytest.raises(InputError, match=r"earlier sign-offs are for a different report"):
-        sign_off(signed.results, other, bob, "Bob Brown", "Head of Compliance", "approve", now=NOW)
+        sign_results(signed.results, other, bob, "Bob Brown", "Head of Compliance", "approve", now=NOW)
     assert len(read_signoffs(signed.results)) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol from Python: what govkit signoff / govkit verify do, without the CLI
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rendered(audit: Audit) -> Audit:
+    """The audit with the real report.html govkit render writes (no sign-off yet)."""
+    from govkit.api import render
+
+    render(audit.results, audit.out, formats=["html"])
+    audit.alice, _ = audit.person("alice")
+    return audit
+
+
+def test_protocol_sign_off_and_verify_end_to_end(rendered: Audit) -> None:
+    from govkit.api import render, sign_off, verify
+
+    a = rendered
+    unsigned = a.report.read_bytes()
+    record = sign_off(a.results, a.alice, "Alice Adams", "Chief Risk Officer", "approve", now=NOW)
+    assert (record.who, record.decision, record.verified) == ("Alice Adams (Chief Risk Officer)", "approve", False)
+    assert record.report_sha256 == sha(unsigned)  # the report as audited, without the sign-off block
+    assert record.results_sha256 == sha(a.results.read_bytes())
+    # report.html now shows the sign-off, exactly as govkit render would draw it
+    render(a.results, a.out / "again", formats=["html"], signoffs=read_signoffs(a.results))
+    assert a.report.read_text() == (a.out / "again" / "report.html").read_text()
+    assert "Alice Adams" in a.report.read_text()
+
+    outcome = verify(a.results, a.trusted, now=NOW)
+    assert outcome.reasons == []
+    assert outcome.ok
+    assert [r.who for r in outcome.approvals] == ["Alice Adams (Chief Risk Officer)"]
+    assert "report.html as rendered from results.json" in outcome.checked
+
+    # a second reviewer signs on the published (signed) report
+    bob, _ = a.person("bob")
+    sign_off(a.results, bob, "Bob Brown", "Head of Compliance", "reject", now=NOW)
+    outcome = verify(a.results, a.trusted, now=NOW)
+    assert outcome.reasons == [
+        "sign-off #2: Bob Brown (Head of Compliance) rejected this audit (signed 2025-03-01T09:30:00+00:00)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda a: a.report.write_text(a.report.read_text() + "<!-- -->"), "{report} was changed after sign-off"),
+        (lambda a: a.current.write_text(a.current.read_text() + "40,M,1,1\n"), "data file {current} changed"),
+        (lambda a: a.model.unlink(), "model file {model} is missing"),
+        (
+            lambda a: a.results.write_bytes(a.results.read_bytes().replace(b'"current_rows": 3', b'"current_rows": 4')),
+            "{results} changed since sign-off",
+        ),
+    ],
+    ids=["report", "data", "model", "results"],
+)
+def test_protocol_verify_fails_after_tampering(rendered: Audit, tamper, reason: str) -> None:
+    from govkit.signoff.protocol import sign_off, verify
+
+    a = rendered
+    sign_off(a.results, a.alice, "Alice Adams", "Chief Risk Officer", "approve", now=NOW)
+    assert verify(a.results, a.trusted, now=NOW).ok
+    tamper(a)
+    outcome = verify(a.results, a.trusted, now=NOW)
+    assert not outcome.ok
+    expected = reason.format(report=a.report, current=a.current, model=a.model, results=a.results)
+    assert any(r.startswith(expected) for r in outcome.reasons), outcome.reasons
+
+
+def test_protocol_sign_off_refuses_an_edited_report(rendered: Audit) -> None:
+    from govkit.signoff.protocol import sign_off
+
+    a = rendered
+    a.report.write_text(a.report.read_text().replace("Governance report", "Governance rapport"))
+    with pytest.raises(InputError) as caught:
+        sign_off(a.results, a.alice, "Alice Adams", "Chief Risk Officer", "approve", now=NOW)
+    assert str(caught.value) == (
+        f"{a.report}: differs from a fresh rendering of results.json; it may have been edited. "
+        "Run govkit render to rebuild it, read it again, then sign"
+    )
+    assert not (a.out / SIDECAR_NAME).exists()
+
+
+def test_protocol_verify_reports_an_unreadable_sidecar_as_a_failed_outcome(rendered: Audit) -> None:
+    from govkit.signoff.protocol import verify
+
+    (rendered.out / SIDECAR_NAME).write_text("{not json")
+    outcome = verify(rendered.results, rendered.trusted, now=NOW)
+    assert not outcome.ok
+    assert outcome.reasons == [
+        f"{rendered.out / SIDECAR_NAME}: not valid JSON (line 1: Expecting property name enclosed in double quotes)"
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# An independent DSSE implementation agrees (securesystemslib)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_securesystemslib_verifies_govkit_envelopes(signed: Audit) -> None:
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.exceptions import VerificationError
+    from securesystemslib.signer import SSlibKey
+
+    public = load_public_key(signed.trusted / "alice.pub")
+    key = SSlibKey.from_crypto(public, keyid=key_id(public))
+    [raw] = json.loads((signed.out / SIDECAR_NAME).read_text())["envelopes"]
+    envelope = Envelope.from_dict(json.loads(json.dumps(raw)))  # from_dict rewrites the dict it is given
+    assert envelope.pae() == pae(raw["payloadType"], base64.b64decode(raw["payload"]))
+    assert list(envelope.verify([key], 1)) == [key_id(public)]
+
+    statement = json.loads(envelope.payload)
+    statement["predicate"]["decision"] = "reject"
+    raw["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    forged = Envelope.from_dict(raw)
+    with pytest.raises(VerificationError):
+        forged.verify([key], 1)
+
+
+def test_govkit_verifies_securesystemslib_envelopes(audit: Audit) -> None:
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.signer import CryptoSigner, SSlibKey
+
+    private, keyid = audit.person("alice")
+    secret = load_private_key(private)
+    signer = CryptoSigner(secret, SSlibKey.from_crypto(secret.public_key(), keyid=keyid))
+    envelope = Envelope(b'{"_type":"https://in-toto.io/Statement/v1"}', PAYLOAD_TYPE, {})
+    envelope.sign(signer)
+    body, accepted = dsse_verify(
+        envelope.to_dict(), {keyid: load_public_key(audit.trusted / "alice.pub")}, supported_types=[PAYLOAD_TYPE]
+    )
+    assert (body, accepted) == (envelope.payload, [keyid])
+
+
+# ---------------------------------------------------------------------------------------------
+# The statement as pydantic models
+# ---------------------------------------------------------------------------------------------
+
+
+def test_statement_round_trips_byte_for_byte(signed: Audit) -> None:
+    from govkit.signoff import parse_statement, statement_bytes
+
+    [raw] = json.loads((signed.out / SIDECAR_NAME).read_text())["envelopes"]
+    payload = base64.b64decode(raw["payload"])
+    statement = parse_statement(payload)
+    assert statement_bytes(statement) == payload  # exactly the bytes that were signed
+    assert parse_statement(statement_bytes(statement)) == statement
+    assert statement.predicate.signer.name == "Alice Adams"
+    assert statement.digests["results.json"] == sha(signed.results.read_bytes())
+
+
+def test_the_statement_knows_the_same_decisions_as_the_record() -> None:
+    from typing import get_args
+
+    from govkit.attestation import DECISIONS
+    from govkit.signoff.statement import Decision
+
+    assert get_args(Decision) == DECISIONS
+
+
+@functools.cache
+def static_result() -> RunResult:
+    with tempfile.TemporaryDirectory() as folder:
+        return Audit(Path(folder)).result
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    name=st.text(min_size=1).filter(lambda s: s.strip() and "\n" not in s and "\r" not in s),
+    conditions=st.none() | st.text(min_size=1),
+    expires=st.none() | st.dates(),
+)
+def test_built_statements_round_trip(name: str, conditions: str | None, expires: date | None) -> None:
+    from govkit.signoff.statement import build_statement, parse_statement, statement_bytes
+
+    result = static_result()
+    decision = "approve" if conditions is None else "approve-with-conditions"
+    statement = build_statement(
+        result,
+        "a" * 64,
+        "b" * 64,
+        name=name,
+        role="Role",
+        decision=decision,
+        conditions=conditions,
+        expires=expires,
+        signed_at="2025-03-01T09:30:00+00:00",
+    )
+    assert parse_statement(statement_bytes(statement)) == statement
+    assert json.loads(statement_bytes(statement))["predicate"]["expires"] == (expires and expires.isoformat())
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda s: s.pop("_type"), "the payload is not an in-toto Statement v1 (https://in-toto.io/Statement/v1)"),
+        (lambda s: s.update(predicateType="x"), "the statement's predicateType is not https://govkit.dev/signoff/v1"),
+        (lambda s: s["subject"].pop(1), "the statement has no report.html subject"),
+        (lambda s: s["subject"][0].pop("digest"), "a subject lacks a name or a sha256 digest"),
+        (lambda s: s["predicate"].pop("signer"), "the statement has no signer"),
+        (
+            lambda s: s["predicate"].update(decision="lgtm"),
+            "the decision 'lgtm' is not one of approve, reject, approve-with-conditions",
+        ),
+        (lambda s: s["predicate"].update(expires=20250601), "expires 20250601 is not an ISO date"),
+        (lambda s: s["predicate"].update(conditions=["a"]), "the conditions are not text"),
+        (lambda s: s.update(ignored="in-toto consumers ignore unknown fields"), None),
+    ],
+)
+def test_statement_problems_are_one_line_reasons(signed: Audit, change, reason: str | None) -> None:
+    from govkit.signoff import parse_statement
+
+    [raw] = json.loads((signed.out / SIDECAR_NAME).read_text())["envelopes"]
+    statement = json.loads(base64.b64decode(raw["payload"]))
+    change(statement)
+    payload = json.dumps(statement).encode()
+    if reason is None:
+        parse_statement(payload)
+        return
+    with pytest.raises(ValueError, match=re.escape(reason)) as caught:
+        parse_statement(payload)
+    assert str(caught.value) == reason
+
+
+def test_every_public_name_resolves() -> None:
+    import govkit.signoff
+    from govkit.signoff import protocol
+
+    assert sorted(govkit.signoff.__all__) == govkit.signoff.__all__
+    for name in govkit.signoff.__all__:
+        assert getattr(govkit.signoff, name) is not None, name
+    assert (govkit.signoff.sign_off, govkit.signoff.verify) == (protocol.sign_off, protocol.verify)

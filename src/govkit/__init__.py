@@ -1,7 +1,7 @@
 """govkit: model governance audits — data quality, drift, fairness, explanations and performance.
 
-The public API. Importing govkit loads no heavy library: ``audit`` and ``render`` import what
-they need when called.
+The public API. Importing govkit loads no heavy library: ``audit``, ``render``, ``sign_off`` and
+``verify`` import what they need when called.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ __all__ = [
     "audit",
     "load_policy",
     "render",
+    "sign_off",
+    "verify",
 ]
 
 if TYPE_CHECKING:
-    from govkit.api import audit, render
+    from govkit.api import audit, render, sign_off, verify
     from govkit.errors import GovkitError
     from govkit.policy import load_policy
     from govkit.results import CheckResult, Measurement, RunResult, Status, Verdict
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "audit": "govkit.api",
     "render": "govkit.api",
+    "sign_off": "govkit.api",
+    "verify": "govkit.api",
     "load_policy": "govkit.policy",
     "GovkitError": "govkit.errors",
     "CheckResult": "govkit.results",

@@ -5,6 +5,8 @@
 - ``sign_off``: sign the audit in a results.json (render, hash, bind, sign; the report is re-rendered).
 - ``verify``: check the sign-offs against trusted keys and the audited files.
 
+``sign_off`` and ``verify`` are the sign-off protocol of ``govkit.signoff.protocol``, re-exported here.
+
 No printing, no ``sys.exit``, no global state: a data scientist can call these inside a pipeline.
 """
 
@@ -20,16 +22,17 @@ from govkit.outputs import OUTPUT_FILES
 from govkit.policy import Policy, load_policy
 from govkit.preflight import Preflight
 from govkit.provenance import build_provenance, now
-from govkit.registry import describe_families, with_family_info
+from govkit.registry import describe_families, unrecorded_families
 from govkit.results import AuditInputs, RunResult
 from govkit.runner import run_policy
+from govkit.signoff.protocol import sign_off, verify
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from govkit.attestation import SignOff
 
-__all__ = ["OUTPUT_FILES", "audit", "render"]
+__all__ = ["OUTPUT_FILES", "audit", "render", "sign_off", "verify"]
 
 
 def audit(
@@ -140,7 +143,7 @@ def render(
 
     source = None if isinstance(result, RunResult) else Path(result)
     loaded = result if isinstance(result, RunResult) else RunResult.read(result)
-    loaded = with_family_info(loaded)
+    families = unrecorded_families(loaded)
     folder = Path(out)
     # never write over the audited files, nor over the results file being rendered
     audited = [Path(entry["path"]) for entry in loaded.provenance.files.values() if entry.get("path")]
@@ -151,7 +154,9 @@ def render(
     written: dict[str, Path] = {}
     for name in formats:
         text = (
-            loaded.to_json() if name == "json" else render_format(loaded, name, templates=templates, signoffs=signoffs)
+            loaded.to_json()
+            if name == "json"
+            else render_format(loaded, name, templates=templates, signoffs=signoffs, families=families)
         )
         written[name] = write_text_atomic(folder / OUTPUT_FILES[name], text)
     return written

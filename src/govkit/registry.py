@@ -139,11 +139,10 @@ def describe_families(names: Iterable[str]) -> list[FamilyInfo]:
     return [describe_family(name) for name in dict.fromkeys(names)]
 
 
-def with_family_info(result: RunResult) -> RunResult:
-    """``result`` with its families described; results files before schema 1.1 did not record them."""
-    if result.families:
-        return result
-    return result.model_copy(update={"families": describe_families(c.family for c in result.checks)})
+def unrecorded_families(result: RunResult) -> list[FamilyInfo]:
+    """The families of ``result`` that it does not describe itself (results files before schema 1.1)."""
+    recorded = {family.id for family in result.families}
+    return describe_families(c.family for c in result.checks if c.family not in recorded)
 
 
 def split_check_id(check_id: str) -> tuple[str, str]:

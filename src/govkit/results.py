@@ -217,6 +217,8 @@ class RunResult(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
+        if not data["families"]:
+            del data["families"]  # a results file from before schema 1.1 reads back and writes out unchanged
         data["verdict"] = self.verdict.value
         data["counts"] = self.counts
         return data

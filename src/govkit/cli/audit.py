@@ -103,7 +103,7 @@ def _print_summary(result: Any, written: dict[str, Path]) -> None:
 def render_command(results: str, out: str | None, formats: tuple[str, ...], templates: str | None) -> None:
     """Rebuild the report and other outputs from a results.json, without re-running any check."""
     from govkit import api
-    from govkit.signing import read_signoffs
+    from govkit.signoff import read_signoffs
 
     path = Path(results)
     chosen = list(formats or ("html", "junit", "markdown"))

@@ -22,15 +22,26 @@ def validate(file: str) -> None:
 
 @click.command("checks")
 @click.option("--family", help="Only the checks of this family (quality, drift, fairness, explain, performance).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: one table (check, title, what it measures, needs), as in the README.",
+)
 @handle_errors
-def checks_command(family: str | None) -> None:
+def checks_command(family: str | None, output_format: str) -> None:
     """Every available check with its one-line doc, the inputs it needs, and its parameters."""
-    from govkit.catalog import describe_checks
+    from govkit.catalog import checks_markdown, describe_checks
     from govkit.errors import InputError
     from govkit.registry import family_names
 
     if family is not None and family not in family_names():
         raise InputError(f"unknown family '{family}'; use one of {', '.join(family_names())}")
+    if output_format == "markdown":
+        click.echo(checks_markdown(describe_checks(family)), nl=False)
+        return
     for info in describe_checks(family):
         click.echo(f"{info.id}\n    {info.doc}\n    needs: {', '.join(info.requires)}")
         for param in info.params:

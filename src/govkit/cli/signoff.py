@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from govkit.cli.common import handle_errors, read_results
+from govkit.attestation import DECISIONS
+from govkit.cli.common import handle_errors
 from govkit.errors import EXIT_FAILED, EXIT_PASSED
 
 
@@ -18,7 +19,7 @@ from govkit.errors import EXIT_FAILED, EXIT_PASSED
 @handle_errors
 def keygen(key: str, public: str | None) -> None:
     """Create an Ed25519 key pair for signing off audits (the private key is written with mode 600)."""
-    from govkit.signing import generate_keypair
+    from govkit.signoff.keys import generate_keypair
 
     private_path, public_path, keyid = generate_keypair(Path(key), Path(public) if public else None)
     click.echo(f"private key: {private_path} (keep it secret)")
@@ -31,7 +32,7 @@ def keygen(key: str, public: str | None) -> None:
 @click.option("--key", required=True, type=click.Path(dir_okay=False), help="Your private key (from govkit keygen).")
 @click.option("--name", required=True, help="Your name, as it appears in the report.")
 @click.option("--role", required=True, help="Your role, e.g. 'Model risk officer'.")
-@click.option("--decision", required=True, type=click.Choice(["approve", "reject", "approve-with-conditions"]))
+@click.option("--decision", required=True, type=click.Choice(DECISIONS))
 @click.option("--conditions", help="The conditions of an approve-with-conditions decision.")
 @click.option(
     "--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the sign-off stops being valid (YYYY-MM-DD)."
@@ -53,39 +54,23 @@ def signoff(
     templates: str | None,
 ) -> None:
     """Sign the audit in RESULTS: a DSSE envelope beside it binds the results, the report, the model and the data."""
-    import hashlib
-
-    from govkit.errors import InputError
-    from govkit.outputs import write_text_atomic
-    from govkit.report.html import render_html
-    from govkit.signing import read_signoffs, sidecar_path, sign_off
+    from govkit import api
+    from govkit.signoff.protocol import REPORT_FILE
+    from govkit.signoff.sidecar import sidecar_path
 
     path = Path(results)
-    result = read_results(path)
-    report = path.parent / "report.html"
-    existing = read_signoffs(path)
-    unsigned = render_html(result, templates=templates)
-    if report.exists() and report.read_text(encoding="utf-8") not in (
-        unsigned,
-        render_html(result, templates=templates, signoffs=existing),
-    ):
-        raise InputError(
-            f"{report}: differs from a fresh rendering of {path.name}; it may have been edited. "
-            "Run govkit render to rebuild it, read it again, then sign"
-        )
-    sign_off(
+    api.sign_off(
         path,
-        hashlib.sha256(unsigned.encode("utf-8")).hexdigest(),
         Path(key),
         name,
         role,
         decision,
         conditions=conditions,
         expires=expires.date() if expires else None,
+        templates=templates,
     )
-    write_text_atomic(report, render_html(result, templates=templates, signoffs=read_signoffs(path)))
     click.echo(f"signed: {name} ({role}) {decision}; envelope in {sidecar_path(path)}")
-    click.echo(f"report re-rendered with the sign-off: {report}")
+    click.echo(f"report re-rendered with the sign-off: {path.parent / REPORT_FILE}")
 
 
 @click.command()
@@ -110,30 +95,16 @@ def verify(
     results: str, trusted_keys: str, model: str | None, data: str | None, reference: str | None, templates: str | None
 ) -> None:
     """Exit 0 only if RESULTS is signed off by trusted keys, unexpired, approving, and nothing changed since."""
-    import hashlib
-
-    from govkit.errors import GovkitError
-    from govkit.report.html import render_html
-    from govkit.signing import read_signoffs
-    from govkit.signing import verify as verify_signoffs
+    from govkit import api
 
     path = Path(results)
-    result = read_results(path)
-    try:
-        signoffs = read_signoffs(path)
-    except GovkitError as error:  # an unreadable sidecar is a failed verification, not a usage error
-        click.echo(f"NOT VERIFIED: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-    report = path.parent / "report.html"
-    outcome = verify_signoffs(
+    outcome = api.verify(
         path,
         Path(trusted_keys),
-        report_path=report,
-        expected_report_bytes=render_html(result, templates=templates, signoffs=signoffs).encode("utf-8"),
-        unsigned_report_sha256=hashlib.sha256(render_html(result, templates=templates).encode("utf-8")).hexdigest(),
         model=Path(model) if model else None,
         data=Path(data) if data else None,
         reference=Path(reference) if reference else None,
+        templates=templates,
     )
     if outcome.ok:
         names = ", ".join(s.who for s in outcome.approvals)

@@ -7,23 +7,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govkit.outputs import FORMATS
-from govkit.results import RunResult
+from govkit.results import FamilyInfo, RunResult
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
 
 
-
 def render_format(
-    result: RunResult, name: str, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()
+    result: RunResult,
+    name: str,
+    templates: str | Path | None = None,
+    signoffs: Sequence[SignOff] = (),
+    families: Sequence[FamilyInfo] = (),
 ) -> str:
-    """The text of one output format for ``result``."""
+    """The text of one output format for ``result`` (``families`` describes those the result does not record)."""
     if name == "json":
         return result.to_json()
     if name == "html":
         from govkit.report.html import render_html
 
-        return render_html(result, templates=templates, signoffs=signoffs)
+        return render_html(result, templates=templates, signoffs=signoffs, families=families)
     if name == "junit":
         from govkit.report.junit import render_junit
 

@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 
 from govkit.errors import InputError
 from govkit.resources import templates_dir
-from govkit.results import RunResult
+from govkit.results import FamilyInfo, RunResult
 
 if TYPE_CHECKING:
+    import jinja2
+
     from govkit.attestation import SignOff
 
 TEMPLATE = "report.html.j2"
 
 
-def environment(templates: str | Path | None = None):  # noqa: ANN201 - jinja2 is imported lazily
+def environment(templates: str | Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict Jinja2 environment over the user's templates, then the bundled ones."""
     import jinja2
 
@@ -36,8 +38,13 @@ def environment(templates: str | Path | None = None):  # noqa: ANN201 - jinja2 i
     )
 
 
-def render_html(result: RunResult, templates: str | Path | None = None, signoffs: Sequence[SignOff] = ()) -> str:
+def render_html(
+    result: RunResult,
+    templates: str | Path | None = None,
+    signoffs: Sequence[SignOff] = (),
+    families: Sequence[FamilyInfo] = (),
+) -> str:
     """The report; sign-offs, when given, are shown in the sign-off block (only those bound to this result)."""
     from govkit.report.view import build_view
 
-    return environment(templates).get_template(TEMPLATE).render(view=build_view(result, signoffs))
+    return environment(templates).get_template(TEMPLATE).render(view=build_view(result, signoffs, families))

@@ -18,7 +18,7 @@ from govkit.report.text import (
     finding,
     number,
 )
-from govkit.results import RunResult, Status
+from govkit.results import FamilyInfo, RunResult, Status
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
@@ -65,7 +65,9 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
     }
 
 
-def build_view(result: RunResult, signoffs: Sequence[SignOff] = ()) -> dict[str, Any]:
+def build_view(
+    result: RunResult, signoffs: Sequence[SignOff] = (), families: Sequence[FamilyInfo] = ()
+) -> dict[str, Any]:
     """Everything the HTML template shows, already formatted."""
     verdict = result.verdict
     label, explanation = VERDICT_TEXT[verdict]
@@ -104,7 +106,7 @@ def build_view(result: RunResult, signoffs: Sequence[SignOff] = ()) -> dict[str,
             {"label": "Current rows", "text": number(inputs.current_rows)},
             {"label": "Reference rows", "text": number(inputs.reference_rows)},
         ],
-        "families": build_sections(result),
+        "families": build_sections(result, families),
         "all_checks": [check_row(c) for c in result.checks],
         "provenance": {
             "started_at": provenance.started_at,

@@ -9,11 +9,12 @@ recorded evidence (never a family module), so a results file renders without re-
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from govkit.report.sections.common import check_row
-from govkit.results import CheckResult, RunResult
+from govkit.results import CheckResult, FamilyInfo, RunResult
 
 SECTION_MODULES: dict[str, str] = {
     "quality": "govkit.report.sections.quality",
@@ -45,9 +46,13 @@ def _ordered_families(result: RunResult) -> list[str]:
     return [f for f in FAMILY_ORDER if f in present] + sorted(present - set(FAMILY_ORDER))
 
 
-def build_sections(result: RunResult) -> list[Section]:
-    """Every family with at least one check in ``result``, each with its section's view."""
-    described = {family.id: family for family in result.families}
+def build_sections(result: RunResult, families: Sequence[FamilyInfo] = ()) -> list[Section]:
+    """Every family with at least one check in ``result``, each with its section's view.
+
+    Titles and introductions come from the result; ``families`` describes those an older results file
+    does not record.
+    """
+    described = {family.id: family for family in [*families, *result.families]}
     sections = []
     for family in _ordered_families(result):
         checks: list[CheckResult] = [c for c in result.checks if c.family == family]

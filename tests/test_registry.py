@@ -17,7 +17,7 @@ def test_builtin_family_declares_the_contract(name: str) -> None:
     family = load_family(name)
     assert name == family.NAME
     assert isinstance(family.TITLE, str) and family.TITLE
-    assert isinstance(family.INTRO, str) and family.INTRO.endswith(".")
+    assert isinstance(family.INTRO, str) and family.INTRO.endswith((".", "?"))
     assert callable(family.run)
     assert family.CHECKS, name
     for check, definition in family.CHECKS.items():

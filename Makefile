@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE := examples/adult
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast typecheck lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,25 @@ demo: $(BIN)/python
 	cd $(EXAMPLE) && ../../$(BIN)/govkit audit; status=$$?; [ $$status -le 1 ] || exit $$status
 	@echo "Open $(EXAMPLE)/build/report/report.html in a browser."
 
-## test: install govkit with its test dependencies and run lint and the whole test suite
-test: $(BIN)/python
+# The test dependencies (and govkit, editable), installed again only when pyproject.toml changes.
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+## test: install govkit with its test dependencies and run lint and the whole test suite (end-to-end included)
+test: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests examples $(wildcard benchmarks)
+	@# pyproject's addopts skip the slow tests; a second -m replaces that filter
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+## test-fast: the loop while editing: every test except the end-to-end ones on the example (plain `pytest`)
+test-fast: $(VENV)/.test-deps
 	$(BIN)/python -m pytest
+
+## typecheck: mypy (strict for the core and the report, see pyproject.toml) and the import-layer contracts
+typecheck: $(VENV)/.test-deps
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lint: $(BIN)/python
 	$(BIN)/ruff check src tests examples $(wildcard benchmarks)
@@ -34,4 +48,4 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(EXAMPLE)/build dist .pytest_cache .ruff_cache
+	rm -rf $(EXAMPLE)/build dist .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

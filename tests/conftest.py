@@ -1,4 +1,13 @@
-"""Shared fixtures: the trained example (built once per session) and small helpers."""
+"""Shared fixtures: the trained example (built once per session) and small helpers.
+
+Two pieces of test-run policy live here too, so that no test file has to repeat them:
+
+- every test that uses the trained example (``adult_build``, directly or through ``adult_project``)
+  trains and audits the real model end to end, so it is marked ``slow``; plain ``pytest`` skips them
+  (``-m "not slow"`` in addopts) and ``make test`` runs everything;
+- ``--update-golden`` rewrites the golden files under ``tests/golden/`` (and the README's generated
+  checks table) instead of comparing with them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "adult"
+
+# Tests that need one of these fixtures run the example end to end.
+END_TO_END_FIXTURES = frozenset({"adult_build"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ and the README's checks table from the current code instead of comparing",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # ``fixturenames`` is the closure: a test using adult_project needs adult_build too.
+    for item in items:
+        if END_TO_END_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was started with ``--update-golden``."""
+    return bool(request.config.getoption("--update-golden"))
 
 
 @pytest.fixture(scope="session")

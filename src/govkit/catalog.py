@@ -45,6 +45,20 @@ def describe_checks(family: str | None = None) -> list[CheckInfo]:
     return found
 
 
+def _cell(text: str) -> str:
+    """Text safe inside one Markdown table cell: one line, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def checks_markdown(checks: list[CheckInfo]) -> str:
+    """The checks as a Markdown table (check, title, what it measures, needs): the README's table."""
+    lines = ["| check | title | what it measures | needs |", "| --- | --- | --- | --- |"]
+    for info in checks:
+        cells = (f"`{info.id}`", _cell(info.title), _cell(info.doc), ", ".join(info.requires))
+        lines.append(f"| {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
 def describe_policies() -> list[dict[str, Any]]:
     """The bundled policies: name, description, what they extend, how many checks they run."""
     from govkit.policy import load_policy

@@ -18,6 +18,7 @@ from govkit.outputs import OUTPUT_FILES, OutputFormat, refuse_to_overwrite_input
 from govkit.policy import ModelCard, read_yaml, validation_messages
 
 CONFIG_NAME = "govkit.yaml"
+DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("html", "json")
 
 
 class AuditConfig(BaseModel):
@@ -39,7 +40,7 @@ class AuditConfig(BaseModel):
     probability_column: str | None = None
     policy: str = "default"
     out: str = "govkit-report"
-    formats: list[OutputFormat] = Field(default_factory=lambda: ["html", "json"])
+    formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     seed: int = 0
     fail_on: Literal["fail", "warn"] = "fail"
     trusted_types: list[str] = Field(default_factory=list)

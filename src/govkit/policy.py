@@ -318,8 +318,8 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
             problems.append(f"{chain[-1][0].name}: extends: '{chain[-1][1].extends}' makes a cycle; remove it")
             break
         seen.add(resolved)
-        parsed, found = _parse_file(current)
-        problems += found
+        parsed, file_problems = _parse_file(current)
+        problems += file_problems
         if parsed is None:
             break
         chain.append((current, parsed))

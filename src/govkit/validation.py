@@ -34,14 +34,13 @@ def validate_file(path: Path) -> tuple[str, str]:
     problems: list[str] = []
     for key in ("data", "reference", "model"):
         value = getattr(config, key)
-        if value is not None and not Path(resolve(base, value)).is_file():
+        resolved = resolve(base, value)
+        if resolved is not None and not Path(resolved).is_file():
             problems.append(f"{path.name}: {key}: file '{value}' not found (relative to {base})")
     try:
         policy = load_policy(config.policy, relative_to=base)
     except PolicyError as error:
-        problems += [f"{path.name}: policy: {line}" for line in error.problems]
-        policy = None
+        raise PolicyError(problems + [f"{path.name}: policy: {line}" for line in error.problems]) from None
     if problems:
         raise PolicyError(problems)
-    assert policy is not None
     return "config", f"policy {policy.name} with {len(policy.checks)} checks."

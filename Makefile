@@ -24,9 +24,11 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-## test: install govkit with its test dependencies and run lint and the whole test suite (end-to-end included)
+## test: install govkit with its test dependencies; ruff, mypy, the import contracts and the whole test suite (end-to-end included)
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests examples $(wildcard benchmarks)
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	@# pyproject's addopts skip the slow tests; a second -m replaces that filter
 	$(BIN)/python -m pytest -m "slow or not slow"
 

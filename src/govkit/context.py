@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from govkit.errors import InputError
 
@@ -130,7 +130,7 @@ class AuditContext:
         """Compute once per audit what several checks share."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        return cast("T", self._memo[key])
 
     def record_sampling(self, family: str, what: str, population: int, sample: int, seed: int) -> None:
         """Every sample taken for speed is recorded, so the report can say so."""

@@ -307,7 +307,25 @@ def _merge(parent: CheckSpec, child: CheckSpec) -> CheckSpec:
 
 def load_policy(reference: str | Path, relative_to: Path | None = None) -> Policy:
     """Load a policy and everything it extends; raise ``PolicyError`` listing every problem."""
-    path = resolve_policy_path(reference, relative_to)
+    chain = _read_chain(resolve_policy_path(reference, relative_to))
+    resolved_checks, problems = _resolve_checks(chain)
+    if problems:
+        raise PolicyError(problems)
+    card: dict[str, Any] = {}
+    for _, parsed in reversed(chain):  # the root ancestor first, the file asked for last
+        card.update({k: v for k, v in parsed.model_card.model_dump().items() if v not in (None, [])})
+    top = chain[0][1]
+    return Policy(
+        name=top.name,
+        description=top.description,
+        model_card=ModelCard.model_validate(card),
+        checks=resolved_checks,
+        files=[file_path for file_path, _ in chain],
+    )
+
+
+def _read_chain(path: Path) -> list[tuple[Path, PolicyFile]]:
+    """The policy file and every file it extends, child first; ``PolicyError`` listing every problem."""
     chain: list[tuple[Path, PolicyFile]] = []
     problems: list[str] = []
     seen: set[Path] = set()
@@ -333,12 +351,14 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
                 break
     if problems:
         raise PolicyError(problems)
+    return chain
 
-    # Merge from the root ancestor down to the file asked for.
+
+def _resolve_checks(chain: list[tuple[Path, PolicyFile]]) -> tuple[list[ResolvedCheck], list[str]]:
+    """The enabled checks, merged from the root ancestor down, with their params validated."""
     specs: dict[str, tuple[CheckSpec, str]] = {}
-    card: dict[str, Any] = {}
+    problems: list[str] = []
     for file_path, parsed in reversed(chain):
-        card.update({k: v for k, v in parsed.model_card.model_dump().items() if v not in (None, [])})
         for index, spec in enumerate(parsed.checks):
             location = f"{file_path.name}: checks[{index}]"
             if spec.id in specs:
@@ -358,14 +378,4 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
             problems += [f"{location}.params: {line}" for line in validation_messages(error, found[1].params)]
             continue
         resolved_checks.append(ResolvedCheck(spec=spec, params=params, source=location))
-    if problems:
-        raise PolicyError(problems)
-
-    top = chain[0][1]
-    return Policy(
-        name=top.name,
-        description=top.description,
-        model_card=ModelCard.model_validate(card),
-        checks=resolved_checks,
-        files=[file_path for file_path, _ in chain],
-    )
+    return resolved_checks, problems

@@ -116,7 +116,7 @@ def load_family(name: str) -> ModuleType:
     entry = _entry_point_modules().get(name)
     if entry is None:
         raise UnknownFamily(name)
-    module = entry.load()
+    module: ModuleType = entry.load()
     for attribute in ("NAME", "TITLE", "CHECKS", "run"):
         if not hasattr(module, attribute):
             raise UnknownFamily(f"{name} (entry point {entry.value} has no {attribute})")

@@ -8,7 +8,7 @@ import io
 import re
 import zlib
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from govkit.errors import InputError
 from govkit.inputs.codes import coded
@@ -197,7 +197,9 @@ def _text_sample(path: Path, compressed: bool, size: int = 1 << 16) -> bytes:
 
 
 def _open_binary(path: Path, compressed: bool) -> IO[bytes]:
-    return gzip.open(path, "rb") if compressed else path.open("rb")  # the caller closes it
+    if compressed:
+        return cast(IO[bytes], gzip.open(path, "rb"))  # the caller closes it
+    return path.open("rb")
 
 
 def _csv_header(path: Path, compressed: bool) -> list[str]:

@@ -110,7 +110,8 @@ class Preflight:
         """Phase 2: load the model; decide input columns, task and favourable label (predictions from columns too)."""
         ctx = self.context
         fitted = self._load_model()
-        excluded = {self.target, self.prediction_column, self.probability_column} - {None}
+        roles = (self.target, self.prediction_column, self.probability_column)
+        excluded = {column for column in roles if column is not None}
         ctx.features = model_features(fitted, self.features, list(ctx.current.columns), excluded, self._names[0])
         ctx.model = fitted
         if fitted is not None:

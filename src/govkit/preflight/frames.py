@@ -142,10 +142,10 @@ def check_columns(
     for column in sensitive:
         if column not in current.columns:
             raise missing_column_error(current_name, column, columns, "sensitive", "--sensitive")
-    for column, option in (
+    for named, option in (
         (prediction_column, "--prediction-column"),
         (probability_column, "--probability-column"),
     ):
-        if column is not None and column not in current.columns:
-            raise missing_column_error(current_name, column, columns, "prediction", option)
+        if named is not None and named not in current.columns:
+            raise missing_column_error(current_name, named, columns, "prediction", option)
     _distinct_roles(target, prediction_column, probability_column)

@@ -200,9 +200,10 @@ def _typed_like(wanted: Any, labels: list[Any]) -> Any:
             number = float(wanted)
         except (TypeError, ValueError):
             return wanted
-        if isinstance(sample, (numbers.Integral,)) and number.is_integer():
-            return type(sample)(int(number))
-        return type(sample)(number) if isinstance(sample, numbers.Real) else wanted
+        kind: Any = type(sample)  # a numpy or Python number type, called to convert
+        if isinstance(sample, numbers.Integral) and number.is_integer():
+            return kind(int(number))
+        return kind(number) if isinstance(sample, numbers.Real) else wanted
     return str(wanted) if isinstance(sample, str) else wanted
 
 

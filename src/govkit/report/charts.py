@@ -16,6 +16,38 @@ def _round(value: float) -> float:
     return round(value, 2)
 
 
+def _bar(
+    label: str,
+    value: float | None,
+    interval: tuple[float, float] | None,
+    y: int,
+    scale: float,
+    label_width: int,
+    bar_height: int,
+    value_format: str,
+) -> dict[str, Any]:
+    """One bar of ``bar_chart``: its length, its whisker and where its value is written."""
+    text = "n/a" if value is None else (f"{value * 100:.1f}%" if value_format == "percent" else number(value))
+    end = max(0.0, (value or 0.0) * scale)
+    if interval is not None:
+        end = max(end, interval[1] * scale)  # the value is written past the whisker, not over it
+    return {
+        "label": label,
+        "y": y,
+        "text_y": y + bar_height * 0.72,
+        "width": _round(max(0.0, (value or 0.0) * scale)),
+        "value_x": _round(label_width + end + 6),
+        "text": text,
+        "interval": None
+        if interval is None
+        else {
+            "x1": _round(label_width + interval[0] * scale),
+            "x2": _round(label_width + interval[1] * scale),
+            "y": y + bar_height / 2,
+        },
+    }
+
+
 def bar_chart(
     items: Sequence[tuple[str, float | None, tuple[float, float] | None]],
     *,
@@ -36,31 +68,11 @@ def bar_chart(
         top = max(top, marker[0])
     plot = width - label_width - 70
     scale = plot / top if top > 0 else 0.0
-    bars = []
-    for index, (label, value, interval) in enumerate(items):
-        y = index * (bar_height + gap)
-        text = "n/a" if value is None else (f"{value * 100:.1f}%" if value_format == "percent" else number(value))
-        end = max(0.0, (value or 0.0) * scale)
-        if interval is not None:
-            end = max(end, interval[1] * scale)  # the value is written past the whisker, not over it
-        bars.append(
-            {
-                "label": label,
-                "css": "bar bar-highlight" if label in highlight else "bar",
-                "y": y,
-                "text_y": y + bar_height * 0.72,
-                "width": _round(max(0.0, (value or 0.0) * scale)),
-                "value_x": _round(label_width + end + 6),
-                "text": text,
-                "interval": None
-                if interval is None
-                else {
-                    "x1": _round(label_width + interval[0] * scale),
-                    "x2": _round(label_width + interval[1] * scale),
-                    "y": y + bar_height / 2,
-                },
-            }
-        )
+    bars = [
+        _bar(label, value, interval, index * (bar_height + gap), scale, label_width, bar_height, value_format)
+        | {"css": "bar bar-highlight" if label in highlight else "bar"}
+        for index, (label, value, interval) in enumerate(items)
+    ]
     height = len(items) * (bar_height + gap) + 22
     ticks = [
         {"x": _round(label_width + fraction * plot), "text": _tick(fraction * top, value_format)}

@@ -18,7 +18,7 @@ from govkit.report.text import (
     finding,
     number,
 )
-from govkit.results import FamilyInfo, RunResult, Status
+from govkit.results import FamilyInfo, Provenance, RunResult, Status
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
@@ -65,6 +65,32 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
     }
 
 
+def _provenance_view(provenance: Provenance) -> dict[str, Any]:
+    """The provenance block: when, with what, on which files, and every sample taken."""
+    return {
+        "started_at": provenance.started_at,
+        "duration": f"{provenance.duration_seconds:.1f} s",
+        "seed": provenance.seed,
+        "govkit_version": provenance.govkit_version,
+        "python": f"Python {provenance.python_version} on {provenance.platform}",
+        "git_commit": provenance.git_commit or "not run in a git repository",
+        "command": provenance.command or "—",
+        "files": [
+            {"role": role, "path": info.get("path", ""), "sha256": info.get("sha256", "")}
+            for role, info in provenance.files.items()
+        ],
+        "libraries": [{"name": k, "version": v} for k, v in provenance.library_versions.items()],
+        "sampling": [
+            {
+                "family": s.get("family", ""),
+                "what": s.get("what", ""),
+                "text": f"{number(s.get('sample'))} of {number(s.get('population'))} rows (seed {s.get('seed')})",
+            }
+            for s in provenance.sampling
+        ],
+    }
+
+
 def build_view(
     result: RunResult, signoffs: Sequence[SignOff] = (), families: Sequence[FamilyInfo] = ()
 ) -> dict[str, Any]:
@@ -72,7 +98,6 @@ def build_view(
     verdict = result.verdict
     label, explanation = VERDICT_TEXT[verdict]
     inputs = result.inputs
-    provenance = result.provenance
     card = [
         {
             "label": CARD_LABELS.get(key, key.replace("_", " ").capitalize()),
@@ -108,28 +133,7 @@ def build_view(
         ],
         "families": build_sections(result, families),
         "all_checks": [check_row(c) for c in result.checks],
-        "provenance": {
-            "started_at": provenance.started_at,
-            "duration": f"{provenance.duration_seconds:.1f} s",
-            "seed": provenance.seed,
-            "govkit_version": provenance.govkit_version,
-            "python": f"Python {provenance.python_version} on {provenance.platform}",
-            "git_commit": provenance.git_commit or "not run in a git repository",
-            "command": provenance.command or "—",
-            "files": [
-                {"role": role, "path": info.get("path", ""), "sha256": info.get("sha256", "")}
-                for role, info in provenance.files.items()
-            ],
-            "libraries": [{"name": k, "version": v} for k, v in provenance.library_versions.items()],
-            "sampling": [
-                {
-                    "family": s.get("family", ""),
-                    "what": s.get("what", ""),
-                    "text": f"{number(s.get('sample'))} of {number(s.get('population'))} rows (seed {s.get('seed')})",
-                }
-                for s in provenance.sampling
-            ],
-        },
+        "provenance": _provenance_view(result.provenance),
         "schema_version": result.schema_version,
         "fail_on": result.fail_on,
         "signoff": _signoff_view(result, signoffs),

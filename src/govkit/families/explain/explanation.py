@@ -119,6 +119,8 @@ def _explain(ctx: AuditContext, params: ExplainParams) -> Explanation:
     features = list(ctx.features)
     preprocessor, estimator = split_pipeline(ctx.model)
     sample, background = _samples(ctx, params, estimator)
+    x_sample: Any
+    x_background: Any
     if preprocessor is not None:
         x_sample = _to_dense(preprocessor.transform(sample))
         x_background = _to_dense(preprocessor.transform(background))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from govkit.families.quality.suite import (
     BETWEEN,
@@ -16,9 +16,6 @@ from govkit.families.quality.suite import (
     Planned,
 )
 from govkit.families.quality.values import count_or_none, short
-
-if TYPE_CHECKING:
-    from govkit.families.quality.validation import Validation
 
 _SUMMARY_REASONS = 3  # how many distinct failures the one-sentence summary names
 
@@ -97,7 +94,23 @@ def _column_reason(
 # --- the summaries ------------------------------------------------------------------------------
 
 
-def failures_sentence(validation: Validation) -> str:
+class Tally(Protocol):
+    """What the summaries read of a validation (``validation.Validation`` has it)."""
+
+    @property
+    def evaluated(self) -> int: ...
+
+    @property
+    def passed(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
+
+    @property
+    def failures(self) -> list[dict[str, Any]]: ...
+
+
+def failures_sentence(validation: Tally) -> str:
     """One plain sentence for the report: how many failed, and the first few reasons why."""
     if validation.evaluated == 0:
         return "No data expectation could be learned or loaded, so nothing was checked."
@@ -120,7 +133,7 @@ def failures_sentence(validation: Validation) -> str:
     return f"{validation.failed} of {validation.evaluated} data expectations failed: {shown}{tail}."
 
 
-def share_sentence(validation: Validation, share: float) -> str:
+def share_sentence(validation: Tally, share: float) -> str:
     return (
         f"{_percent(share)} of the {validation.evaluated} data expectations were met "
         f"({validation.passed} passed, {validation.failed} failed)."

@@ -122,7 +122,7 @@ def test_injected_markup_in_the_report_stays_text(browser, tmp_path: Path) -> No
         sensitive=["group"],
         prediction_column="pred",
     )
-    page = result.write_html(tmp_path / "report.html")
+    page = govkit.render(result, tmp_path, formats=["html"])["html"]
     html = page.read_text()
     assert evil not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(" in html

@@ -11,12 +11,13 @@ import pytest
 
 from govkit.context import AuditContext, Batch, Predictions
 from govkit.families import fairness
-from govkit.families.fairness.params import FairnessParams, ReferenceGroupParams
+from govkit.families.fairness.params import FairnessParams
 from govkit.families.fairness.regression import REGRESSION_STATS
 from govkit.families.fairness.statistics import wilson_interval
 from govkit.results import CheckResult, Measurement
 
-ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0, "bootstrap_samples": 0}
+# every group decides every rate, and no interval (the interval tests ask for one)
+ALL_GROUPS = {"min_group_size": 1, "min_group_share": 0.0, "min_rate_denominator": 1, "intervals": False}
 
 
 def context(
@@ -68,10 +69,11 @@ def test_group_table_counts(hand_made: AuditContext) -> None:
 
 
 def test_disparate_impact_against_named_reference_group(hand_made: AuditContext) -> None:
-    params = ReferenceGroupParams(reference_group="B", **ALL_GROUPS)
-    # the lowest selection rate is B's own 0.25 -> ratio 1 against itself; A is higher, so not below it
-    assert fairness.run("disparate_impact_ratio", params, hand_made).value == pytest.approx(1.0)
-    params = ReferenceGroupParams(reference_group="A", **ALL_GROUPS)
+    # AIF360's convention: group over reference. A selects 0.75 against B's 0.25, so against B it is 3 (above 1:
+    # A is favoured over the reference), and against A, B's ratio is 1/3.
+    params = FairnessParams(reference_group="B", **ALL_GROUPS)
+    assert fairness.run("disparate_impact_ratio", params, hand_made).value == pytest.approx(3.0)
+    params = FairnessParams(reference_group="A", **ALL_GROUPS)
     assert fairness.run("disparate_impact_ratio", params, hand_made).value == pytest.approx(0.25 / 0.75)
 
 
@@ -216,25 +218,30 @@ def test_intersectional_matches_fairlearn_multi_feature(adult_build) -> None:
     assert fairness.run("demographic_parity_difference", params, ctx).value == pytest.approx(expected, abs=1e-12)
 
 
-def test_metric_from_counts_equals_the_point_estimate(hand_made: AuditContext) -> None:
-    """The vectorised form used for resamples gives the same number as the per-group form."""
+def test_the_interval_code_gives_the_point_estimate(hand_made: AuditContext) -> None:
+    """The vectorised form the interval (and the coverage simulation) uses gives the check's own value."""
+    from govkit.families.fairness.classification import grouping_data
     from govkit.families.fairness.counts import cell_table
-    from govkit.families.fairness.metrics import metric_from_counts
+    from govkit.families.fairness.intervals import Part, worst_of
+    from govkit.families.fairness.metrics import METRICS, eligible
 
-    table = cell_table(hand_made, ("sex",))
-    eligible = np.array([True, True])
+    params = FairnessParams(**ALL_GROUPS)
+    _, data = grouping_data(cell_table(hand_made, ("sex",)), ("sex",), params)
+    assert data is not None
     for name in (
         "demographic_parity_ratio",
         "equalized_odds_difference",
         "equalized_odds_ratio",
         "predictive_parity_difference",
         "accuracy_difference",
+        "average_odds_difference",
     ):
-        expected = fairness.run(name, FairnessParams(**ALL_GROUPS), hand_made).value
-        assert metric_from_counts(table.counts[None, :, :], name, eligible, None)[0] == pytest.approx(expected)
+        expected = fairness.run(name, params, hand_made).value
+        parts = [Part(data.estimate(s), eligible(data, data.estimate(s), params), None) for s in METRICS[name].parts]
+        assert worst_of(parts, METRICS[name].how, 0.95).value[0] == pytest.approx(expected)
 
 
-def test_bootstrap_interval_is_seeded_covers_the_value_and_narrows_with_data() -> None:
+def test_interval_is_deterministic_covers_the_value_and_narrows_with_data() -> None:
     rng = np.random.default_rng(0)
 
     def make(rows: int) -> AuditContext:
@@ -244,28 +251,41 @@ def test_bootstrap_interval_is_seeded_covers_the_value_and_narrows_with_data() -
         frame = pd.DataFrame({"sex": sex, "y": y})
         return context(frame, predicted)
 
-    params = FairnessParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=500)
+    params = FairnessParams(min_group_size=1, min_group_share=0.0)
     small, large = make(400), make(40_000)
     first = fairness.run("demographic_parity_difference", params, small)
     again = fairness.run("demographic_parity_difference", params, context(small.current, small.y_pred))
-    assert first.interval == again.interval  # seeded
+    assert first.interval == again.interval
     low, high = first.interval
     assert low <= first.value <= high
     wide = high - low
     low, high = fairness.run("demographic_parity_difference", params, large).interval
     assert (high - low) < wide / 5  # 100x the rows: about a tenth of the width
-    assert "stratified" in first.details["interval_method"]
+    assert "Newcombe" in first.details["interval_method"]
 
 
-def test_bootstrap_keeps_a_tiny_group_in_every_resample() -> None:
-    # a 2-row group would vanish from about 1 in 4 unstratified resamples of 4 rows
+def test_two_groups_give_newcombes_interval() -> None:
+    """With two groups there is one comparison: the interval is Newcombe's, as statsmodels computes it."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    frame = pd.DataFrame({"sex": ["A"] * 40 + ["B"] * 60, "y": [1, 0] * 50})
+    ctx = context(frame, [1] * 30 + [0] * 10 + [1] * 15 + [0] * 45)  # A selects 30/40, B 15/60
+    for confidence in (0.95, 0.8):
+        params = FairnessParams(min_group_size=1, min_group_share=0.0, confidence=confidence)
+        measured = fairness.run("demographic_parity_difference", params, ctx)
+        expected = confint_proportions_2indep(30, 40, 15, 60, method="newcomb", compare="diff", alpha=1 - confidence)
+        assert measured.value == pytest.approx(0.5)
+        assert measured.interval == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_tiny_group_still_gets_an_interval() -> None:
     frame = pd.DataFrame({"sex": ["A"] * 40 + ["B"] * 2, "y": [1, 0] * 21})
     ctx = context(frame, [1, 0] * 20 + [1, 1])
-    params = FairnessParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=300)
+    params = FairnessParams(min_group_size=1, min_group_share=0.0, min_rate_denominator=1)
     measured = fairness.run("demographic_parity_difference", params, ctx)
-    # B always selects both rows, A selects about half: the gap is never undefined
+    # B selects both rows, A about half: two rows say little, so the interval is wide but reaches neither end
     assert measured.interval is not None
-    assert 0.0 < measured.interval[0] <= measured.value <= measured.interval[1] <= 1.0
+    assert 0.0 <= measured.interval[0] <= measured.value <= measured.interval[1] <= 1.0
 
 
 def _aif360_pairs(ctx: AuditContext, column: str):
@@ -309,7 +329,7 @@ def test_matches_aif360_pairwise_on_the_example(adult_build, column: str) -> Non
         common = {"prot_attr": column, "priv_group": privileged, "pos_label": 1}
 
         def ours(name: str, pair: AuditContext = pair, params: FairnessParams = params, **extra: object) -> float:
-            chosen = ReferenceGroupParams(**ALL_GROUPS, **extra) if extra else params
+            chosen = FairnessParams(**ALL_GROUPS, **extra) if extra else params
             return fairness.run(name, chosen, pair).value
 
         spd = aif.statistical_parity_difference(y_true, y_pred, **common)
@@ -439,16 +459,15 @@ def _hand_made_classification() -> list[AuditContext]:
 def test_classification_evidence_fits_its_model_on_hand_made_frames(name: str) -> None:
     for ctx in _hand_made_classification():
         for params in (
-            ReferenceGroupParams(**ALL_GROUPS),  # every group decides
-            ReferenceGroupParams(min_group_size=30, bootstrap_samples=20),  # no group large enough
-            ReferenceGroupParams(min_group_size=1, min_group_share=0.0, bootstrap_samples=20),  # an interval
+            FairnessParams(**ALL_GROUPS),  # every group decides
+            FairnessParams(min_group_size=30),  # no group large enough
+            FairnessParams(min_group_size=1, min_group_share=0.0, min_rate_denominator=1),  # an interval
+            FairnessParams(min_group_size=1, min_group_share=0.0, min_rate_denominator=1, reference_group="A"),
+            FairnessParams(min_group_size=1, min_group_share=0.0, min_rate_denominator=3, reference_group="A"),
         ):
-            chosen = (
-                params
-                if name == "disparate_impact_ratio"
-                else FairnessParams(**params.model_dump(exclude={"reference_group"}))
-            )
-            _assert_fits(name, fairness.run(name, chosen, ctx))
+            if params.reference_group is not None and "A" not in set(ctx.current["sex"].astype(str)):
+                continue
+            _assert_fits(name, fairness.run(name, params, ctx))
 
 
 @pytest.mark.parametrize("name", sorted(REGRESSION_STATS))
@@ -469,7 +488,8 @@ def test_regression_evidence_fits_its_model_on_hand_made_frames(name: str) -> No
 def test_evidence_fits_its_model_on_the_example(adult_build) -> None:
     ctx = _example_context(adult_build)
     for name in CLASSIFICATION_CHECKS:
-        _assert_fits(name, fairness.run(name, ReferenceGroupParams(bootstrap_samples=50), ctx))
+        _assert_fits(name, fairness.run(name, FairnessParams(), ctx))
+        _assert_fits(name, fairness.run(name, FairnessParams(reference_group="White"), ctx))
     ctx.task = "regression"  # the example's decisions as 0/1 numbers: enough to exercise the regression evidence
     ctx.current_predictions = Predictions(labels=(ctx.y_pred == ">50K").astype(float), scores=None)
     ctx.current = ctx.current.assign(**{"income-per-year": (ctx.y_true == ">50K").astype(float)})
@@ -569,9 +589,9 @@ def test_cell_counts_over_batches_equal_one_batch(cuts: list[int]) -> None:
     counter = CellCounter(columns=columns, target="y", positive_label=1)
     reverse = CellTable.of(columns, accumulate(counter, reversed(list(batched.batches()))))
     assert reverse.values == one.values and np.array_equal(reverse.counts, one.counts)
-    # ... and every check measures the same, bootstrap interval included (the cells come in the same order)
+    # ... and every check measures the same, interval included (the cells come in the same order)
     for name in CLASSIFICATION_CHECKS:
-        params = ReferenceGroupParams(min_group_size=5, bootstrap_samples=30)
+        params = FairnessParams(min_group_size=5, min_rate_denominator=5)
         assert fairness.run(name, params, batched) == fairness.run(name, params, whole), name
 
 

@@ -63,10 +63,14 @@ def judge(
                 f"are {fail_if.describe()}"
             )
         return Status.FAIL, f"fails the policy: value {value:.4g} is {fail_if.describe()}"
+    # A value already past warn_if keeps its warning: a family gives a value with an inconclusive reason
+    # only when what it could not judge might make the value worse (fairness: groups too small to decide),
+    # never better, so the reason is noted beside the warning instead of replacing it.
+    if warn_if is not None and warn_if.is_met_by(value):
+        noted = f"; {measurement.inconclusive_reason}" if measurement.inconclusive_reason else ""
+        return Status.WARN, f"warning: value {value:.4g} is {warn_if.describe()}{noted}"
     if measurement.inconclusive_reason:
         return Status.INCONCLUSIVE, measurement.inconclusive_reason
-    if warn_if is not None and warn_if.is_met_by(value):
-        return Status.WARN, f"warning: value {value:.4g} is {warn_if.describe()}"
     if fail_if is None and warn_if is None:
         return Status.PASS, f"measured {value:.4g} (no threshold set: recorded for information)"
     return Status.PASS, f"within the policy: value {value:.4g}"

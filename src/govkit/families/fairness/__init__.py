@@ -4,17 +4,24 @@ For a classifier, every metric is a function of four counts per group (true/fals
 plus the number of rows and of positive decisions, so it is exact and fast on millions of rows. The
 definitions follow fairlearn's (``demographic_parity_ratio`` is the lowest selection rate over the
 highest, ``equalized_odds_difference`` the larger of the TPR and FPR gaps), and the tests compare
-them with fairlearn's ``MetricFrame`` on the raw rows. For a regression model, groups are compared on
-their mean prediction and errors, from per-group sums.
+them with fairlearn's ``MetricFrame`` on the raw rows. With ``reference_group`` (or ``privileged``
+values) every group is compared with a reference group instead, with AIF360's conventions (group
+minus reference, group over reference), and the tests compare them with AIF360. For a regression
+model, groups are compared on their mean prediction and errors, from per-group sums.
 
-Honesty about small data: groups below ``min_group_size`` rows or ``min_group_share`` of the data
-are not used to decide a check. They are listed, and when such a group would have been the one
-deciding, the check is inconclusive unless the large groups already show a failure.
+Honesty about small data: a group decides a statistic only with enough rows (``min_group_size``,
+``min_group_share``) and enough rows in the statistic's own denominator (``min_rate_denominator``:
+actual positives for the true positive rate, and so on). Smaller groups are listed, and when one
+would have decided, the check is inconclusive unless the large groups already breach a threshold.
+Every value has an interval that holds its level although the value is the worst of many
+comparisons (measured by simulation: docs/fairness-statistics.md).
 
 The package, one job per module: ``params`` (what to compare), ``counts`` (rows coded into cells and
-counted, as a mergeable accumulator), ``statistics`` (rates, Wilson intervals, the bootstrap),
-``metrics`` (the comparisons between groups), ``classification`` and ``regression`` (one check's
-measurement), ``prose`` (its sentence) and ``evidence`` (what its details hold).
+counted, as a mergeable accumulator), ``statistics`` (per-group estimates and their limits, MOVER
+contrasts), ``intervals`` (the interval of the worst comparison), ``reference`` (the reference group
+of each grouping), ``metrics`` (the comparisons between groups), ``outcome`` (the check's value,
+interval and reasons), ``classification`` and ``regression`` (one check's measurement), ``prose``
+(its sentence) and ``evidence`` (what its details hold).
 """
 
 from __future__ import annotations
@@ -117,6 +124,16 @@ CHECKS: dict[str, CheckDef] = {
     "accuracy_difference": CheckDef(
         title="Accuracy difference",
         doc="Highest minus lowest accuracy across groups.",
+        requires=_OUTCOMES,
+        params=FairnessParams,
+        evidence=GroupFairnessEvidence,
+        unit="difference",
+        higher_is_better=False,
+    ),
+    "average_odds_difference": CheckDef(
+        title="Average odds difference",
+        doc="Largest gap in the average of the true and false positive rates across groups (AIF360's average "
+        "odds difference).",
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,

@@ -2,7 +2,8 @@
 
 The family writes plain dicts; the runner validates them against these models, and the report
 section reads them back through the same models. Every model forbids unknown keys (``Evidence``),
-so a renamed key fails the family's own tests instead of emptying a table in the report.
+so a renamed key fails the family's own tests instead of emptying a table in the report. Fields
+added after the first release have defaults, so an older results file still reads.
 
 This module imports only pydantic, the standard library and ``govkit.registry``: the report may
 import it without importing the family.
@@ -12,20 +13,27 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from govkit.registry import Evidence
 
 # The per-group rates of a classifier's decisions (see ``counts.RATE_NAMES``).
 Rate = Literal["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"]
+# What a classification check compares: a rate, or the average of the TPR and FPR (average odds).
+ComparedStatistic = Literal["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "average_odds"]
 # The per-group statistics of a regression model (see ``regression.REGRESSION_STATS``).
 RegressionStatistic = Literal["mean_prediction", "mae", "rmse"]
+AnyStatistic = Literal[
+    "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "average_odds", "mean_prediction", "mae", "rmse"
+]
 Interval = tuple[float, float]
 
 
 class GroupRates(Evidence):
-    """One group of a grouping: its confusion counts, its rates and their 95% Wilson intervals.
+    """One group of a grouping: its confusion counts, its rates and their Wilson intervals.
 
     A rate is None where it is undefined (e.g. the true positive rate of a group with no positive
-    rows); so is its interval.
+    rows); so is its interval. The intervals are at the evidence's ``confidence`` (95% when absent).
     """
 
     group: str  # the group's label: its values joined with " / "
@@ -38,7 +46,7 @@ class GroupRates(Evidence):
     fp: int
     tn: int
     fn: int
-    large_enough: bool  # large enough to decide a check
+    large_enough: bool  # enough rows to decide a check
     selection_rate: float | None
     selection_rate_interval: Interval | None
     tpr: float | None
@@ -51,19 +59,49 @@ class GroupRates(Evidence):
     precision_interval: Interval | None
     accuracy: float | None
     accuracy_interval: Interval | None
+    # for a group with enough rows: the defined rates whose own denominator (e.g. actual positives for the
+    # TPR) is below min_rate_denominator; shown, but the group does not decide them
+    too_few_for: list[Rate] = Field(default_factory=list)
 
 
-class GroupComparison(Evidence):
+class AgainstReference(Evidence):
+    """One group compared with the reference group on one statistic (AIF360's sign and ratio conventions)."""
+
+    group: str
+    rate: AnyStatistic
+    value: float | None  # group minus reference (a difference), or group over reference (a ratio)
+    interval: Interval | None  # this comparison's own interval at the evidence's confidence
+    group_value: float | None
+    reference_value: float | None
+    decides: bool  # both the group and the reference group are large enough to decide
+
+
+class ComparisonBase(Evidence):
     """The check's metric over one grouping, with the groups that decided it and those set aside."""
 
     grouping: str  # the sensitive columns, joined with " × "
-    value: float | None  # None when fewer than two groups could be compared
-    rate: Rate  # the rate that decided (for equalized odds: the worse of TPR and FPR)
-    low_group: str | None
-    high_group: str | None  # for a ratio against a reference group: the reference group
-    small_groups: list[str]
+    value: float | None  # None when the grouping could not be compared
+    low_group: str | None  # with a reference group: the deciding group
+    high_group: str | None  # with a reference group: the reference group
+    small_groups: list[str]  # groups with too few rows to decide
     small_groups_that_would_decide: list[str]
+    reference_group: str | None = None  # absent: every group compared with every other
+    reason: str | None = None  # why a statistic of the metric could not be compared here
+    against_reference: list[AgainstReference] | None = None  # every group against the reference group
+    how: Literal["difference", "ratio"] | None = None  # with a reference group: how each group is compared
+
+
+class GroupComparison(ComparisonBase):
+    """A classification metric over one grouping."""
+
+    rate: ComparedStatistic  # the statistic that decided (for equalized odds: the worse of TPR and FPR)
     groups_with_undefined_rate: list[str]
+
+
+class StatisticComparison(ComparisonBase):
+    """A regression metric over one grouping."""
+
+    statistic: RegressionStatistic
 
 
 class GroupFairnessEvidence(Evidence):
@@ -75,7 +113,9 @@ class GroupFairnessEvidence(Evidence):
     groups: dict[str, list[GroupRates]]  # grouping (columns joined with " × ") -> its groups
     comparisons: list[GroupComparison]
     deciding_grouping: str | None = None  # absent when no grouping gave a value
-    interval_method: str | None = None  # absent without a bootstrap interval
+    interval_method: str | None = None  # absent without an interval
+    confidence: float | None = None  # of every interval; absent in older results (95%)
+    min_rate_denominator: int | None = None
 
 
 class GroupErrors(Evidence):
@@ -91,6 +131,10 @@ class GroupErrors(Evidence):
     mae: float | None
     rmse: float | None
     large_enough: bool
+    labelled: int | None = None  # rows with a known target (the errors' denominator)
+    mean_prediction_interval: Interval | None = None
+    mae_interval: Interval | None = None
+    rmse_interval: Interval | None = None
 
 
 class RegressionFairnessEvidence(Evidence):
@@ -100,3 +144,8 @@ class RegressionFairnessEvidence(Evidence):
     statistic: RegressionStatistic  # the per-group statistic the check compares
     min_group_size: int
     deciding_grouping: str | None = None
+    min_group_share: float | None = None
+    min_rate_denominator: int | None = None
+    comparisons: list[StatisticComparison] | None = None
+    interval_method: str | None = None
+    confidence: float | None = None

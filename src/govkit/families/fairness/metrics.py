@@ -1,202 +1,338 @@
-"""The metrics between groups: which rate each check compares, how, and over which groups.
+"""The metrics between groups: which statistics each check compares, how, over which groups, and who decides.
 
-The definitions follow fairlearn's: a *difference* is the highest rate minus the lowest, a *ratio*
-the lowest over the highest (or over a reference group's); equalized odds is the worse of the true
-and false positive rate comparisons. Only groups large enough to decide are compared; a small group
-whose rate lies outside the large groups' range is reported, because it would have decided.
+The definitions follow fairlearn's: a *difference* is the highest value minus the lowest, a *ratio*
+the lowest over the highest; equalized odds is the worse of the true and false positive rate
+comparisons. With a reference group (AIF360's privileged group) every other group is compared with
+it instead: a difference is group minus reference (AIF360's sign), a ratio group over reference (so
+above 1 when the group gets more of the outcome); the check takes the largest difference in size and
+the smallest ratio.
 
-``compare`` gives the point estimate from one grouping's group counts; ``metric_from_counts`` is
-the same metric vectorised over bootstrap resamples, and ``bootstrap_interval`` the interval of the
-check's value (the worst over groupings) from the merged cell counts.
+Only groups large enough to decide are compared: enough rows, and enough rows in the denominator of
+the statistic itself (actual positives for the true positive rate, and so on). A small group whose
+value would have decided is reported. A statistic that cannot be compared in a grouping (too few
+large groups, a ratio of zeros) is a *part* without a value; a metric combining parts (equalized
+odds) whose other part has a value is then incomplete, never decided on half its definition.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from govkit.families.fairness.counts import RATE_NAMES, CellTable, GroupCounts, group_counts_from
-from govkit.families.fairness.params import FairnessParams, minimum_rows
-from govkit.families.fairness.statistics import (
-    percentile_interval,
-    quiet_nan_warnings,
-    rates,
-    resample_cells,
-    worst,
-)
+from govkit.families.fairness.counts import RATE_NAMES
+from govkit.families.fairness.intervals import How, Part, comparison_intervals, contrast
+from govkit.families.fairness.params import FairnessParams
 
 if TYPE_CHECKING:
     import numpy as np
 
-How = Literal["difference", "ratio"]
+    from govkit.families.fairness.statistics import Estimate
 
-# metric name -> (per-group rates compared, how groups are compared); the disparate impact ratio,
-# absent here, is a ratio of selection rates against a reference group.
-BETWEEN: dict[str, tuple[tuple[str, ...], How]] = {
-    "demographic_parity_difference": (("selection_rate",), "difference"),
-    "demographic_parity_ratio": (("selection_rate",), "ratio"),
-    "equalized_odds_difference": (("tpr", "fpr"), "difference"),
-    "equalized_odds_ratio": (("tpr", "fpr"), "ratio"),
-    "equal_opportunity_difference": (("tpr",), "difference"),
-    "false_positive_rate_difference": (("fpr",), "difference"),
-    "predictive_parity_difference": (("precision",), "difference"),
-    "accuracy_difference": (("accuracy",), "difference"),
+# What the sentences call each per-group statistic, and the rows its denominator counts.
+STATISTIC_NAMES = {
+    **RATE_NAMES,
+    "average_odds": "average of the true and false positive rates",
+    "mean_prediction": "mean prediction",
+    "mae": "mean absolute error",
+    "rmse": "RMSE",
 }
-_SELECTION_RATIO: tuple[tuple[str, ...], How] = (("selection_rate",), "ratio")
+DENOMINATORS = {
+    "selection_rate": "rows",
+    "tpr": "actual positives",
+    "fpr": "actual negatives",
+    "fnr": "actual positives",
+    "precision": "predicted positives",
+    "accuracy": "labelled rows",
+    "average_odds": "actual positives and actual negatives",
+    "mean_prediction": "rows",
+    "mae": "labelled rows",
+    "rmse": "labelled rows",
+}
 
 
-def definition(metric: str) -> tuple[tuple[str, ...], How]:
-    """The rates a metric compares and how it compares them."""
-    return BETWEEN.get(metric, _SELECTION_RATIO)
+@dataclass(frozen=True)
+class Metric:
+    """The per-group statistics a check compares (its parts) and how it compares groups."""
+
+    parts: tuple[str, ...]
+    how: How
 
 
-@dataclass
-class Comparison:
-    """One metric over one grouping (e.g. demographic parity ratio over sex x race)."""
+METRICS: dict[str, Metric] = {
+    "demographic_parity_difference": Metric(("selection_rate",), "difference"),
+    "demographic_parity_ratio": Metric(("selection_rate",), "ratio"),
+    "disparate_impact_ratio": Metric(("selection_rate",), "ratio"),
+    "equalized_odds_difference": Metric(("tpr", "fpr"), "difference"),
+    "equalized_odds_ratio": Metric(("tpr", "fpr"), "ratio"),
+    "equal_opportunity_difference": Metric(("tpr",), "difference"),
+    "false_positive_rate_difference": Metric(("fpr",), "difference"),
+    "predictive_parity_difference": Metric(("precision",), "difference"),
+    "accuracy_difference": Metric(("accuracy",), "difference"),
+    "average_odds_difference": Metric(("average_odds",), "difference"),
+    "mean_prediction_difference": Metric(("mean_prediction",), "difference"),
+    "mae_difference": Metric(("mae",), "difference"),
+    "rmse_difference": Metric(("rmse",), "difference"),
+}
+
+
+def definition(metric: str) -> Metric:
+    """The statistics a metric compares and how it compares them."""
+    return METRICS[metric]
+
+
+@dataclass(frozen=True)
+class GroupingData:
+    """One grouping's groups as the comparison sees them: labels, rows, estimates, the reference group.
+
+    With privileged values naming several groups of a grouping, they are pooled into one reference
+    group here (the group tables of the evidence still list them one by one).
+    """
 
     grouping: tuple[str, ...]
-    value: float | None
-    rate: str  # the rate that decided (for equalized odds: the worse of TPR and FPR)
-    low: str | None
-    high: str | None
-    small_groups: list[str]
-    small_deciders: list[str]
-    undefined_groups: list[str]
-    # why there is no value: too few large groups, or a ratio of rates that are all zero
-    reason: str | None = None
+    labels: list[str]
+    rows: np.ndarray  # (groups,)
+    estimate: Callable[[str], Estimate]  # statistic -> estimate shaped (1, groups)
+    reference: int | None
+    minimum_rows: int
 
 
-def eligible(groups: list[GroupCounts], params: FairnessParams) -> set[str]:
-    """The labels of the groups large enough to decide a check."""
-    minimum = minimum_rows(params, sum(g.rows for g in groups))
-    return {g.label for g in groups if g.rows >= minimum}
+def eligible(data: GroupingData, estimate: Estimate, params: FairnessParams) -> np.ndarray:
+    """(1, groups): enough rows, enough rows in the statistic's own denominator, and a defined value."""
+    import numpy as np
 
-
-class RateGap(NamedTuple):
-    """One rate compared over one grouping's groups."""
-
-    rate: str
-    value: float | None  # None: too few large groups; NaN: a ratio of rates that are all 0
-    low: str | None
-    high: str | None
-    small_deciders: list[str]  # small groups outside the large groups' range
-    undefined: list[str]  # groups whose rate is undefined (a zero denominator)
-
-
-def _compare_rate(groups: list[GroupCounts], rate: str, how: How, large: set[str], reference: str | None) -> RateGap:
-    defined = [g for g in groups if not math.isnan(g.rate(rate))]
-    undefined = [g.label for g in groups if math.isnan(g.rate(rate))]
-    judged = [g for g in defined if g.label in large]
-    if len(judged) < 2 and reference is None:
-        return RateGap(rate, None, None, None, [], undefined)
-    if reference is not None:
-        anchor = next((g for g in judged if g.label == reference), None)
-        if anchor is None:
-            return RateGap(rate, None, None, reference, [], undefined)
-        low = min(judged, key=lambda g: g.rate(rate))
-        high = anchor
-    else:
-        low = min(judged, key=lambda g: g.rate(rate))
-        high = max(judged, key=lambda g: g.rate(rate))
-    lo, hi = low.rate(rate), high.rate(rate)
-    if how == "difference":
-        value = hi - lo
-    else:
-        # 0/0 (no group ever gets the outcome) is undefined, as in fairlearn: never read as parity
-        value = (lo / hi) if hi > 0 else math.nan
-    # A small group outside the range of the large ones would have decided the check.
-    small_deciders = [
-        g.label
-        for g in defined
-        if g.label not in large and (g.rate(rate) < lo or (reference is None and g.rate(rate) > hi))
-    ]
-    return RateGap(rate, value, low.label, high.label, small_deciders, undefined)
-
-
-def compare(
-    groups: list[GroupCounts],
-    metric: str,
-    params: FairnessParams,
-    grouping: tuple[str, ...],
-    reference: str | None = None,
-) -> Comparison:
-    """The metric over one grouping's groups: the worst case over the rates it compares."""
-    compared, how = definition(metric)
-    large = eligible(groups, params)
-    small = [g.label for g in groups if g.label not in large]
-    gaps = [_compare_rate(groups, rate, how, large, reference) for rate in compared]
-    valued = [(gap.value, gap) for gap in gaps if gap.value is not None and not math.isnan(gap.value)]
-    if not valued:
-        first = gaps[0]
-        zero = any(gap.value is not None for gap in gaps)  # NaN, not None: a ratio of rates that are all 0
-        reason = (
-            f"the {' and the '.join(RATE_NAMES[r] for r in compared)} is 0 for every group compared, so the "
-            "ratio is undefined"
-            if zero
-            else None
-        )
-        return Comparison(grouping, None, first.rate, None, None, small, first.small_deciders, first.undefined, reason)
-    # worst case over the rates compared: the largest difference or the smallest ratio (the first on a tie)
-    if how == "difference":
-        value, chosen = max(valued, key=lambda pair: pair[0])
-    else:
-        value, chosen = min(valued, key=lambda pair: pair[0])
-    return Comparison(
-        grouping=grouping,
-        value=float(value),
-        rate=chosen.rate,
-        low=chosen.low,
-        high=chosen.high,
-        small_groups=small,
-        small_deciders=sorted({label for gap in gaps for label in gap.small_deciders}),
-        undefined_groups=sorted({label for gap in gaps for label in gap.undefined}),
+    return (
+        (data.rows >= data.minimum_rows)[None, :]
+        & (estimate.denominator >= params.min_rate_denominator)
+        & ~np.isnan(estimate.value)
     )
 
 
-def metric_from_counts(counts: np.ndarray, metric: str, large: np.ndarray, reference_index: int | None) -> np.ndarray:
-    """The between-group metric for every resample: counts (resamples, groups, 6) -> (resamples,)."""
-    import numpy as np
+@dataclass(frozen=True)
+class AgainstReference:
+    """One group compared with the reference group on one statistic."""
 
-    compared, how = definition(metric)
-    values = []
-    for rate in compared:
-        per_group = rates(counts, rate)
-        judged = np.where(large[None, :], per_group, np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"), quiet_nan_warnings():
-            low = np.nanmin(judged, axis=1)
-            high = judged[:, reference_index] if reference_index is not None else np.nanmax(judged, axis=1)
-            if how == "difference":
-                values.append(high - low)
-            else:
-                values.append(np.where(high > 0, low / np.where(high > 0, high, 1), np.nan))
-    return worst(np.vstack(values), how)
+    group: str
+    statistic: str
+    value: float | None  # group minus reference, or group over reference
+    interval: tuple[float, float] | None
+    group_value: float | None
+    reference_value: float | None
+    decides: bool  # both the group and the reference are large enough to decide
 
 
-def bootstrap_interval(
-    table: CellTable,
-    metric: str,
+@dataclass(frozen=True)
+class PartResult:
+    """One statistic compared over one grouping: its value, the groups that decided it, those set aside."""
+
+    statistic: str
+    value: float | None
+    low: str | None  # the lowest group; with a reference group: the deciding group
+    high: str | None  # the highest group; with a reference group: the reference group
+    low_value: float | None
+    high_value: float | None
+    small_deciders: list[str]
+    undefined: list[str]
+    reason: str | None = None  # why there is no value
+    part: Part | None = None  # what the interval is computed from, when there is a value
+    against_reference: list[AgainstReference] = field(default_factory=list)
+
+
+def _need(params: FairnessParams, statistic: str) -> str:
+    words = f"at least {params.min_group_size} rows and {params.min_group_share:.0%} of the data"
+    if DENOMINATORS[statistic] != "rows":
+        words += f", and {params.min_rate_denominator} {DENOMINATORS[statistic]}"
+    return words
+
+
+def _number(value: np.ndarray | float) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _reference_problem(data: GroupingData, estimate: Estimate, statistic: str, params: FairnessParams) -> str | None:
+    """Why the reference group cannot decide this statistic, or None when it can."""
+    index = data.reference
+    assert index is not None
+    name, label = STATISTIC_NAMES[statistic], data.labels[index]
+    if math.isnan(float(estimate.value[0, index])):
+        return f"the reference group '{label}' has no {DENOMINATORS[statistic]}, so its {name} is undefined"
+    rows, denominator = int(data.rows[index]), int(estimate.denominator[0, index])
+    if rows < data.minimum_rows:
+        return f"the reference group '{label}' is too small to decide ({rows} rows; {_need(params, statistic)})"
+    if denominator < params.min_rate_denominator:
+        return (
+            f"the reference group '{label}' is too small to decide the {name} ({denominator} "
+            f"{DENOMINATORS[statistic]}; at least {params.min_rate_denominator} needed)"
+        )
+    return None
+
+
+def compare_part(data: GroupingData, statistic: str, how: How, params: FairnessParams) -> PartResult:
+    """One statistic over one grouping: the worst comparison of large groups, and the small groups that would decide."""
+    estimate = data.estimate(statistic)
+    values = estimate.value[0]
+    large = eligible(data, estimate, params)
+    undefined = [label for label, v in zip(data.labels, values, strict=True) if math.isnan(v)]
+    small = [i for i, v in enumerate(values) if not math.isnan(v) and not large[0, i]]
+    name = STATISTIC_NAMES[statistic]
+    empty = PartResult(statistic, None, None, None, None, None, [], undefined)
+    if data.reference is not None:
+        return _against_reference(data, statistic, how, params, estimate, large, small, undefined)
+    if int(large.sum()) < 2:
+        return _replace(
+            empty,
+            reason=f"fewer than two groups are large enough to compare the {name} ({_need(params, statistic)})",
+        )
+    judged = [i for i in range(len(values)) if large[0, i]]
+    low = min(judged, key=lambda i: values[i])  # the first one on a tie
+    high = max(judged, key=lambda i: values[i])
+    lowest, highest = values[low], values[high]
+    if how == "ratio" and not highest > 0:  # 0/0 is undefined, as in fairlearn: never read as parity
+        return _replace(empty, reason=f"the {name} is 0 for every group compared, so the ratio is undefined")
+    deciders = [data.labels[i] for i in small if values[i] < lowest or values[i] > highest]
+    return PartResult(
+        statistic=statistic,
+        value=float(highest - lowest if how == "difference" else lowest / highest),
+        low=data.labels[low],
+        high=data.labels[high],
+        low_value=float(lowest),
+        high_value=float(highest),
+        small_deciders=deciders,
+        undefined=undefined,
+        part=Part(estimate=estimate, eligible=large, reference=None),
+    )
+
+
+def _replace(result: PartResult, **changes: Any) -> PartResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def _against_reference(
+    data: GroupingData,
+    statistic: str,
+    how: How,
     params: FairnessParams,
-    groupings: list[tuple[str, ...]],
-    reference: str | None,
-    seed: int,
-) -> tuple[float, float] | None:
-    """Percentile interval of the check's value (the worst over groupings) under a stratified bootstrap."""
+    estimate: Estimate,
+    large: np.ndarray,
+    small: list[int],
+    undefined: list[str],
+) -> PartResult:
+    """Every group against the reference group: the largest difference in size, or the smallest ratio."""
     import numpy as np
 
-    draws = resample_cells(table.counts, params.bootstrap_samples, seed)
-    per_grouping = []
-    for grouping in groupings:
-        values, indicator = table.groups(grouping)
-        observed = group_counts_from(values, indicator.T @ table.counts)
-        large_labels = eligible(observed, params)
-        large = np.array([g.label in large_labels for g in observed])
-        labels = [g.label for g in observed]
-        index = labels.index(reference) if reference is not None and reference in labels else None
-        if reference is not None and index is None:
-            continue
-        grouped = np.einsum("bcs,cg->bgs", draws, indicator)
-        per_grouping.append(metric_from_counts(grouped, metric, large, index))
-    if not per_grouping:
-        return None
-    return percentile_interval(worst(np.vstack(per_grouping), definition(metric)[1]), params.confidence)
+    index = data.reference
+    assert index is not None
+    values = estimate.value[0]
+    reference_label, name = data.labels[index], STATISTIC_NAMES[statistic]
+    listed = _listed_against_reference(data, statistic, how, params, estimate, large)
+    result = PartResult(
+        statistic, None, None, reference_label, None, _number(values[index]), [], undefined, against_reference=listed
+    )
+    problem = _reference_problem(data, estimate, statistic, params)
+    if problem is not None:
+        return _replace(result, reason=problem)
+    others = [i for i in range(len(values)) if i != index and large[0, i]]
+    if not others:
+        return _replace(
+            result,
+            reason=f"no group other than the reference group '{reference_label}' is large "
+            f"enough to compare the {name} with it ({_need(params, statistic)})",
+        )
+    if how == "ratio" and values[index] == 0:
+        return _replace(
+            result, reason=f"the {name} of the reference group '{reference_label}' is 0, so the ratio is undefined"
+        )
+    compared = contrast(values[others], np.full(len(others), values[index]), how)
+    size = np.abs(compared) if how == "difference" else compared
+    best = int(np.argmax(size) if how == "difference" else np.argmin(size))
+    worst = float(size[best])
+    group_sizes = contrast(values[small], np.full(len(small), values[index]), how)
+    deciders = [
+        data.labels[i]
+        for i, v in zip(small, group_sizes, strict=True)
+        if (abs(v) > worst if how == "difference" else v < worst)
+    ]
+    chosen = others[best]
+    return _replace(
+        result,
+        value=worst,
+        low=data.labels[chosen],
+        low_value=float(values[chosen]),
+        small_deciders=deciders,
+        part=Part(estimate=estimate, eligible=large, reference=index),
+    )
+
+
+def _listed_against_reference(
+    data: GroupingData, statistic: str, how: How, params: FairnessParams, estimate: Estimate, large: np.ndarray
+) -> list[AgainstReference]:
+    """Every group with a defined value against the reference: the value, its own interval, whether it decides."""
+    import numpy as np
+
+    index = data.reference
+    assert index is not None
+    values = estimate.value[0]
+    others = np.array([i for i in range(len(values)) if i != index], dtype=np.intp)
+    compared = contrast(values[others], np.full(len(others), values[index]), how)
+    low, high = comparison_intervals(
+        Part(estimate, large, index), others, np.full(len(others), index), how, params.confidence
+    )
+    listed = []
+    for position, i in enumerate(others):
+        value = _number(compared[position])
+        bounds = (_number(low[0, position]), _number(high[0, position]))
+        interval = None if value is None or None in bounds or math.isinf(bounds[1] or 0.0) else bounds
+        listed.append(
+            AgainstReference(
+                group=data.labels[i],
+                statistic=statistic,
+                value=value,
+                interval=interval,  # type: ignore[arg-type]
+                group_value=_number(values[i]),
+                reference_value=_number(values[index]),
+                decides=bool(large[0, i] and large[0, index]),
+            )
+        )
+    return listed
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One metric over one grouping: the worst of its parts, and the parts that could not be compared."""
+
+    grouping: tuple[str, ...]
+    reference: str | None
+    parts: list[PartResult]
+    small_groups: list[str]  # groups with too few rows to decide anything
+
+    @property
+    def valued(self) -> list[PartResult]:
+        return [p for p in self.parts if p.value is not None]
+
+    def deciding(self, how: How) -> PartResult | None:
+        """The worst part with a value (the first one on a tie)."""
+        valued = self.valued
+        if not valued:
+            return None
+        pick = max if how == "difference" else min
+        return pick(valued, key=lambda p: p.value)  # type: ignore[arg-type, return-value]
+
+    @property
+    def missing_parts(self) -> list[PartResult]:
+        """Parts without a value while another part has one: the metric is incomplete in this grouping."""
+        return [p for p in self.parts if p.value is None] if self.valued else []
+
+
+def compare(data: GroupingData, metric: str, params: FairnessParams) -> Comparison:
+    """The metric over one grouping: each of its parts compared."""
+    chosen = definition(metric)
+    return Comparison(
+        grouping=data.grouping,
+        reference=None if data.reference is None else data.labels[data.reference],
+        parts=[compare_part(data, statistic, chosen.how, params) for statistic in chosen.parts],
+        small_groups=[label for label, rows in zip(data.labels, data.rows, strict=True) if rows < data.minimum_rows],
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.fairness.counts import RATE_NAMES
+from govkit.families.fairness.metrics import STATISTIC_NAMES
 from govkit.families.fairness.params import grouping_name
 
 if TYPE_CHECKING:
-    from govkit.families.fairness.metrics import Comparison, How
+    from govkit.families.fairness.intervals import How
+    from govkit.families.fairness.metrics import PartResult
 
 RATE_PHRASES = {
     "selection_rate": "{label} rows are given {outcome}",
@@ -22,31 +23,61 @@ RATE_PHRASES = {
 STATISTIC_WORDS = {"mean_prediction": "mean prediction", "mae": "mean absolute error", "rmse": "RMSE"}
 
 
-def sentence(worst: Comparison, table: list[dict[str, Any]], how: How, positive: Any) -> str:
-    """One plain sentence a PM can read about the deciding comparison; "" when its rates are missing."""
-    rates = {row["group"]: row[worst.rate] for row in table}
-    low, high = worst.low, worst.high
-    lo, hi = rates.get(low), rates.get(high)
-    if lo is None or hi is None or worst.value is None:
+def sentence(grouping: tuple[str, ...], part: PartResult, how: How, positive: Any, reference: bool = False) -> str:
+    """One plain sentence a PM can read about the deciding comparison; "" when its values are missing."""
+    low, high, lo, hi = part.low, part.high, part.low_value, part.high_value
+    if lo is None or hi is None or part.value is None:
         return ""
+    if reference:
+        return _against_reference(grouping, part, how, positive)
     outcome = f"'{positive}'"
-    grouping = grouping_name(worst.grouping)
-    if worst.rate == "selection_rate" and how == "ratio":
+    by = grouping_name(grouping)
+    if part.statistic == "selection_rate" and how == "ratio":
         return (
-            f"By {grouping}: {low} rows are given {outcome} at {worst.value:.2f} times the rate of {high} rows "
+            f"By {by}: {low} rows are given {outcome} at {part.value:.2f} times the rate of {high} rows "
             f"({lo:.1%} vs {hi:.1%})."
         )
     if how == "ratio":
         return (
-            f"By {grouping}: the {RATE_NAMES[worst.rate]} of {low} ({lo:.1%}) is {worst.value:.2f} times that of "
+            f"By {by}: the {STATISTIC_NAMES[part.statistic]} of {low} ({lo:.1%}) is {part.value:.2f} times that of "
             f"{high} ({hi:.1%})."
         )
-    phrase = RATE_PHRASES[worst.rate].format(label=low, outcome=outcome)
-    if worst.rate == "precision":
-        return f"By {grouping}: {phrase} is {lo:.1%}, against {hi:.1%} for {high}; a gap of {worst.value:.2f}."
+    if part.statistic not in RATE_PHRASES:
+        return (
+            f"By {by}: the {STATISTIC_NAMES[part.statistic]} is {lo:.1%} for {low}, against {hi:.1%} for {high}; "
+            f"a gap of {part.value:.2f}."
+        )
+    phrase = RATE_PHRASES[part.statistic].format(label=low, outcome=outcome)
+    if part.statistic == "precision":
+        return f"By {by}: {phrase} is {lo:.1%}, against {hi:.1%} for {high}; a gap of {part.value:.2f}."
     return (
-        f"By {grouping}: {phrase[0].upper() + phrase[1:]} {lo:.1%} of the time, against {hi:.1%} for {high}; "
-        f"a gap of {worst.value:.2f}."
+        f"By {by}: {phrase[0].upper() + phrase[1:]} {lo:.1%} of the time, against {hi:.1%} for {high}; "
+        f"a gap of {part.value:.2f}."
+    )
+
+
+def _against_reference(grouping: tuple[str, ...], part: PartResult, how: How, positive: Any) -> str:
+    low, high, lo, hi = part.low, part.high, part.low_value, part.high_value
+    assert lo is not None and hi is not None and part.value is not None
+    by, name = grouping_name(grouping), STATISTIC_NAMES[part.statistic]
+    if part.statistic in STATISTIC_WORDS:
+        return (
+            f"By {by}: the {name} of {low} is {lo:.4g}, against {hi:.4g} for the reference group {high}; "
+            f"a difference of {lo - hi:+.4g}."
+        )
+    if part.statistic == "selection_rate" and how == "ratio":
+        return (
+            f"By {by}: {low} rows are given '{positive}' at {part.value:.2f} times the rate of the reference "
+            f"group {high} ({lo:.1%} vs {hi:.1%})."
+        )
+    if how == "ratio":
+        return (
+            f"By {by}: the {name} of {low} ({lo:.1%}) is {part.value:.2f} times that of the reference group "
+            f"{high} ({hi:.1%})."
+        )
+    return (
+        f"By {by}: the {name} of {low} is {lo:.1%}, against {hi:.1%} for the reference group {high}; "
+        f"a difference of {lo - hi:+.2f}."
     )
 
 

@@ -1,8 +1,11 @@
 """Regression fairness: group-wise mean predictions and errors, from per-cell sums.
 
 The rows are coded into the same cells as for a classifier (``counts.code_cells``), and each cell
-keeps five sums: rows, predictions, labelled rows, absolute errors and squared errors. As with the
-confusion counts, the summing is a mergeable ``Accumulator``; groups are sums of cells.
+keeps seven sums: rows, predictions and their squares, labelled rows, absolute errors, squared errors
+and their squares (fourth powers). As with the confusion counts, the summing is a mergeable
+``Accumulator``; groups are sums of cells. The squares give each group's statistic an interval
+(Student-t for the mean prediction and the MAE, the log scale for the mean squared error behind the
+RMSE), and the comparisons between groups follow the classifier's (``metrics``, ``intervals``).
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import accumulate
 from govkit.errors import InputError
 from govkit.families.fairness.counts import CellCounts, cell_values, code_cells, merge_cells
+from govkit.families.fairness.metrics import Comparison, GroupingData, compare
+from govkit.families.fairness.outcome import decide
 from govkit.families.fairness.params import FairnessParams, columns_of, grouping_name, groupings, minimum_rows
-from govkit.families.fairness.prose import regression_sentence
+from govkit.families.fairness.prose import regression_sentence, sentence
+from govkit.families.fairness.reference import describe, members, pool
+from govkit.families.fairness.statistics import Estimate, Mean, RootMeanSquare
 from govkit.results import Measurement
 
 if TYPE_CHECKING:
@@ -30,7 +37,16 @@ REGRESSION_STATS = {
     "mae_difference": "mae",
     "rmse_difference": "rmse",
 }
-SUMS = ("rows", "predictions", "labelled", "absolute_errors", "squared_errors")
+SUMS = (
+    "rows",
+    "predictions",
+    "labelled",
+    "absolute_errors",
+    "squared_errors",
+    "squared_predictions",
+    "fourth_power_errors",
+)
+METHOD = "MOVER intervals with Student-t limits (log-scale limits of the mean square for the RMSE)"
 
 
 @dataclass(frozen=True)
@@ -52,13 +68,16 @@ class ErrorSums:
         sums = np.zeros((k, len(SUMS)))
         sums[:, 0] = np.bincount(dense, minlength=k)
         sums[:, 1] = np.bincount(dense, weights=predicted, minlength=k)
+        sums[:, 5] = np.bincount(dense, weights=predicted * predicted, minlength=k)
         if self.target is not None:
             truth = pd.to_numeric(batch.frame[self.target], errors="coerce").to_numpy(dtype=float)
             known = ~np.isnan(truth)
             error = predicted[known] - truth[known]
+            squared = error * error
             sums[:, 2] = np.bincount(dense[known], minlength=k)
             sums[:, 3] = np.bincount(dense[known], weights=np.abs(error), minlength=k)
-            sums[:, 4] = np.bincount(dense[known], weights=error * error, minlength=k)
+            sums[:, 4] = np.bincount(dense[known], weights=squared, minlength=k)
+            sums[:, 6] = np.bincount(dense[known], weights=squared * squared, minlength=k)
         return CellCounts(keys=keys, sums=sums)
 
     def merge(self, partials: Sequence[CellCounts]) -> CellCounts:
@@ -66,7 +85,7 @@ class ErrorSums:
 
 
 def error_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[dict[str, str]], np.ndarray]:
-    """Each cell's values, and its sums (cells x 5, in SUMS order), over all the audit's rows."""
+    """Each cell's values, and its sums (cells x 7, in SUMS order), over all the audit's rows."""
 
     def compute() -> tuple[list[dict[str, str]], np.ndarray]:
         counted = accumulate(ErrorSums(columns=columns, target=ctx.target), ctx.batches())
@@ -75,10 +94,22 @@ def error_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[dict[
     return ctx.memo(("fairness.regression_cells", columns), compute)
 
 
-def group_errors(
-    cells: list[dict[str, str]], sums: np.ndarray, grouping: tuple[str, ...], params: FairnessParams
-) -> list[dict[str, Any]]:
-    """The per-group rows of one grouping: rows, share, mean prediction, MAE, RMSE, large enough."""
+def regression_estimate(sums: np.ndarray, statistic: str) -> Estimate:
+    """A per-group statistic from sums shaped (..., groups, 7), in SUMS order."""
+    rows, predictions, labelled, absolute, squared, squared_predictions, fourth = (
+        sums[..., i] for i in range(len(SUMS))
+    )
+    if statistic == "mean_prediction":
+        return Mean(count=rows, total=predictions, squares=squared_predictions)
+    if statistic == "mae":
+        return Mean(count=labelled, total=absolute, squares=squared)  # |e|^2 = e^2
+    return RootMeanSquare(count=labelled, squares=squared, fourth=fourth)
+
+
+def grouped_sums(
+    cells: list[dict[str, str]], sums: np.ndarray, grouping: tuple[str, ...]
+) -> tuple[list[dict[str, str]], np.ndarray]:
+    """The groups of a grouping (by their values' text) and their sums, added cell by cell in cell order."""
     import numpy as np
 
     keys = [tuple(v[c] for c in grouping) for v in cells]
@@ -86,64 +117,141 @@ def group_errors(
     grouped = np.zeros((len(unique), sums.shape[1]))
     for cell, key in enumerate(keys):
         grouped[unique.index(key)] += sums[cell]  # cell by cell, in cell order: the same sums every run
+    return [dict(zip(grouping, key, strict=True)) for key in unique], grouped
+
+
+def _interval(estimate: Estimate, index: int, tail: float) -> tuple[float, float] | None:
+    low, high = estimate.limits(tail)
+    bounds = float(low[0, index]), float(high[0, index])
+    return None if any(math.isnan(b) for b in bounds) else bounds
+
+
+def group_errors(values: list[dict[str, str]], grouped: np.ndarray, params: FairnessParams) -> list[dict[str, Any]]:
+    """The per-group rows of one grouping: rows, share, mean prediction, MAE, RMSE and their intervals."""
     total = grouped[:, 0].sum()
     minimum = minimum_rows(params, total)
-    return [
-        {
-            "group": " / ".join(key),
+    tail = (1 - params.confidence) / 2
+    estimates = {stat: regression_estimate(grouped[None, :, :], stat) for stat in REGRESSION_STATS.values()}
+    rows = []
+    for index, (v, (n, sum_pred, labelled, sum_abs, sum_sq, _, _)) in enumerate(zip(values, grouped, strict=True)):
+        row: dict[str, Any] = {
+            "group": " / ".join(v.values()),
             "count": int(n),
             "share": float(n / total) if total else 0.0,
             "mean_prediction": float(sum_pred / n) if n else None,
             "mae": float(sum_abs / labelled) if labelled else None,
             "rmse": float(math.sqrt(sum_sq / labelled)) if labelled else None,
             "large_enough": bool(n >= minimum),
+            "labelled": int(labelled),
         }
-        for key, (n, sum_pred, labelled, sum_abs, sum_sq) in zip(unique, grouped, strict=True)
-    ]
+        for stat, estimate in estimates.items():
+            row[f"{stat}_interval"] = _interval(estimate, index, tail)
+        rows.append(row)
+    return rows
+
+
+def _grouping_data(
+    values: list[dict[str, str]], grouped: np.ndarray, grouping: tuple[str, ...], params: FairnessParams
+) -> GroupingData | None:
+    chosen = members(values, grouping, params)
+    if chosen is None:
+        return None
+    pooled = pool([" / ".join(v.values()) for v in values], grouped, chosen)
+
+    def estimate(statistic: str) -> Estimate:
+        return regression_estimate(pooled.table[None, :, :], statistic)
+
+    return GroupingData(
+        grouping=grouping,
+        labels=pooled.labels,
+        rows=pooled.table[:, 0],
+        estimate=estimate,
+        reference=pooled.reference,
+        minimum_rows=minimum_rows(params, float(pooled.table[:, 0].sum())),
+    )
+
+
+def _comparison_evidence(c: Comparison) -> dict[str, Any]:
+    part = c.deciding("difference")
+    shown = part if part is not None else c.parts[0]
+    found: dict[str, Any] = {
+        "grouping": grouping_name(c.grouping),
+        "value": None if part is None else part.value,
+        "statistic": shown.statistic,
+        "low_group": shown.low,
+        "high_group": shown.high,
+        "small_groups": c.small_groups,
+        "small_groups_that_would_decide": sorted({label for p in c.parts for label in p.small_deciders}),
+    }
+    if shown.reason:
+        found["reason"] = shown.reason
+    if c.reference is not None:
+        found["reference_group"] = c.reference
+        found["how"] = "difference"
+        found["against_reference"] = [
+            {
+                "group": a.group,
+                "rate": a.statistic,
+                "value": a.value,
+                "interval": a.interval,
+                "group_value": a.group_value,
+                "reference_value": a.reference_value,
+                "decides": a.decides,
+            }
+            for a in shown.against_reference
+        ]
+    return found
 
 
 def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement:
-    """The largest range of the check's statistic over the large groups of any grouping."""
+    """The largest difference of the check's statistic between the large groups of any grouping."""
     if ctx.task != "regression":
         raise ValueError(f"fairness.{name} is for regression models; this audit's task is {ctx.task}")
     stat = REGRESSION_STATS[name]
     found = groupings(ctx, params)
     cells, sums = error_cells(ctx, columns_of(found))
     tables: dict[str, list[dict[str, Any]]] = {}
-    candidates: list[tuple[float, str, str, str, list[str]]] = []
+    comparisons: list[Comparison] = []
     for grouping in found:
-        label = grouping_name(grouping)
-        rows = tables[label] = group_errors(cells, sums, grouping, params)
-        judged = [r for r in rows if r["large_enough"] and r[stat] is not None]
-        if len(judged) >= 2:
-            low = min(judged, key=lambda r: r[stat])
-            high = max(judged, key=lambda r: r[stat])
-            small = [
-                r["group"]
-                for r in rows
-                if not r["large_enough"] and r[stat] is not None and not low[stat] <= r[stat] <= high[stat]
-            ]
-            candidates.append((high[stat] - low[stat], label, low["group"], high["group"], small))
-    details: dict[str, Any] = {"groups": tables, "statistic": stat, "min_group_size": params.min_group_size}
-    if not candidates:
-        return Measurement(
-            details=details,
-            inconclusive_reason="fewer than two groups are large enough to compare "
-            f"(at least {params.min_group_size} rows and {params.min_group_share:.0%} of the data)",
+        values, grouped = grouped_sums(cells, sums, grouping)
+        tables[grouping_name(grouping)] = group_errors(values, grouped, params)
+        data = _grouping_data(values, grouped, grouping, params)
+        if data is not None:
+            comparisons.append(compare(data, name, params))
+    if params.compares_with_reference and not comparisons:
+        raise ValueError(f"the {describe(params)} does not occur in any grouping of the sensitive columns")
+    details: dict[str, Any] = {
+        "groups": tables,
+        "statistic": stat,
+        "min_group_size": params.min_group_size,
+        "min_group_share": params.min_group_share,
+        "min_rate_denominator": params.min_rate_denominator,
+        "confidence": params.confidence,
+        "comparisons": [_comparison_evidence(c) for c in comparisons],
+    }
+    outcome = decide(comparisons, name, params, METHOD)
+    if outcome.value is None or outcome.deciding is None or outcome.part is None:
+        return Measurement(details=details, inconclusive_reason=outcome.inconclusive_reason)
+    details["deciding_grouping"] = grouping_name(outcome.deciding.grouping)
+    if outcome.interval_method is not None:
+        details["interval_method"] = outcome.interval_method
+    part = outcome.part
+    summary = (
+        sentence(outcome.deciding.grouping, part, "difference", None, reference=True)
+        if params.compares_with_reference
+        else regression_sentence(
+            details["deciding_grouping"],
+            stat,
+            (part.low or "", part.low_value or 0.0),
+            (part.high or "", part.high_value or 0.0),
         )
-    # the widest range; on a tie, the first grouping by name (tuples compare element by element)
-    value, deciding, low_group, high_group, small = max(candidates)
-    details["deciding_grouping"] = deciding
-    lookup = {r["group"]: r[stat] for r in tables[deciding]}
+    )
     return Measurement(
-        value=float(value),
+        value=outcome.value,
+        interval=outcome.interval,
         sample_size=len(ctx.current),
         method="per-group sums",
         details=details,
-        inconclusive_reason=(
-            f"groups too small to judge ({', '.join(small)}) lie outside the range of the large groups"
-            if small
-            else None
-        ),
-        summary=regression_sentence(deciding, stat, (low_group, lookup[low_group]), (high_group, lookup[high_group])),
+        inconclusive_reason=outcome.inconclusive_reason,
+        summary=summary,
     )

@@ -31,7 +31,7 @@ def audited(adult_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     build.mkdir()
     for name in ("model.skops", "current.csv", "reference.csv"):
         (build / name).write_bytes((adult_build / name).read_bytes())
-    completed = govkit("audit", cwd=project)
+    completed = govkit("audit", "--trust-type", "sklearn.tree._tree.Tree", cwd=project)
     assert completed.returncode == 1, completed.stderr
     return build / "report"
 
@@ -46,15 +46,17 @@ def test_junit_validates_and_maps_statuses(audited: Path) -> None:
     suites = list(JUnitXml.fromfile(str(xml)))
     cases = {case.name: case for suite in suites for case in suite}
     assert set(cases) == {c.id for c in result.checks}
+    blocking = {c.id for c in result.blocking}
     for check in result.checks:
         kinds = {type(r) for r in cases[check.id].result}
-        expected = {"fail": {Failure}, "error": {Error}, "skip": {Skipped}, "inconclusive": {Skipped}}.get(
+        missing = {Failure} if check.id in blocking else {Skipped}  # missing evidence that blocks is a failure
+        expected = {"fail": {Failure}, "error": {Error}, "skip": missing, "inconclusive": missing}.get(
             check.status.value, set()
         )
         assert kinds == expected, check.id
     suite = suites[0]
     assert suite.tests == len(result.checks)
-    assert suite.failures == result.counts["fail"]
+    assert suite.failures == sum(1 for c in result.checks if Failure in {type(r) for r in cases[c.id].result})
 
 
 def test_junit_of_a_hand_made_result_with_every_status(tmp_path: Path) -> None:
@@ -109,53 +111,43 @@ def test_template_override_replaces_only_what_it_names(audited: Path, tmp_path: 
 def test_signoff_and_verify_detect_every_kind_of_tampering(audited: Path, tmp_path: Path) -> None:
     keys, trusted = tmp_path / "keys", tmp_path / "trusted"
     trusted.mkdir()
-    assert govkit("keygen", str(keys / "alice.pem")).returncode == 0
-    assert govkit("keygen", str(keys / "bob.pem")).returncode == 0
+    keyids = {}
     for name in ("alice", "bob"):
+        made = govkit("keygen", str(keys / f"{name}.pem"))
+        assert made.returncode == 0
+        [keyids[name]] = [line.split()[-1] for line in made.stdout.splitlines() if line.startswith("key id: ")]
         (trusted / f"{name}.pub").write_bytes((keys / f"{name}.pem.pub").read_bytes())
+    # the trusted-keys file: who holds each key, and the policy (both must approve, an override needs a reason)
+    trusted_file = tmp_path / "trusted-keys.yaml"
+    trusted_file.write_text(
+        "version: 1\nkeys:\n"
+        f"  - {{keyid: {keyids['alice']}, name: Alice Adams, role: Risk officer, public_key: keys/alice.pem.pub}}\n"
+        f"  - {{keyid: {keyids['bob']}, name: Bob Brown, role: Product manager, public_key: keys/bob.pem.pub}}\n"
+        "policy: {approvals: 2, required_roles: [Risk officer], require_pass: true}\n"
+    )
     results = audited / "results.json"
-    assert govkit("verify", str(results), "--trusted-keys", str(trusted)).returncode == 1  # nothing signed yet
+    assert govkit("verify", str(results), "--trusted-keys", str(trusted_file)).returncode == 1  # nothing signed yet
 
-    signed = govkit(
-        "signoff",
-        str(results),
-        "--key",
-        str(keys / "alice.pem"),
-        "--name",
-        "Alice Adams",
-        "--role",
-        "Risk officer",
-        "--decision",
-        "approve-with-conditions",
-        "--conditions",
-        "Retrain on 2025 data",
-        "--expires",
-        "2099-01-01",
-    )
+    alice = ["signoff", str(results), "--key", str(keys / "alice.pem"), "--name", "Alice Adams", "--role"]
+    alice += ["Risk officer", "--decision", "approve-with-conditions", "--conditions", "Retrain on 2025 data"]
+    refused = govkit(*alice)  # the example's audit fails: approving it is an override, with a reason
+    assert refused.returncode == 2 and "--override-reason" in refused.stderr, refused.stderr
+    signed = govkit(*alice, "--expires", "2099-01-01", "--override-reason", "Parity gap accepted, ticket CR-7")
     assert signed.returncode == 0, signed.stderr
-    assert (
-        govkit(
-            "signoff",
-            str(results),
-            "--key",
-            str(keys / "bob.pem"),
-            "--name",
-            "Bob Brown",
-            "--role",
-            "Product manager",
-            "--decision",
-            "approve",
-        ).returncode
-        == 0
-    )
+    assert "this approval overrides its verdict: Parity gap accepted, ticket CR-7" in signed.stderr
+    bob = ["signoff", str(results), "--key", str(keys / "bob.pem"), "--name", "Bob Brown", "--role", "Product manager"]
+    assert govkit(*bob, "--decision", "approve", "--override-reason", "Shipping behind a flag").returncode == 0
     html = (audited / "report.html").read_text()
     assert "Alice Adams" in html and "Approved with conditions" in html and "Bob Brown" in html
+    assert "Not verified" in html  # signed without trusted keys: shown as claims, never green
 
-    ok = govkit("verify", str(results), "--trusted-keys", str(trusted))
+    ok = govkit("verify", str(results), "--trusted-keys", str(trusted_file))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith(
-        f"VERIFIED: {results} approved by Alice Adams (Risk officer), Bob Brown (Product manager)"
+        f"VERIFIED: {results} approved with conditions by Alice Adams (Risk officer) [key {keyids['alice'][:16]}],"
+        f" approved by Bob Brown (Product manager) [key {keyids['bob'][:16]}]; audit verdict: fail"
     )
+    assert f"verified with key {keyids['alice']}" in ok.stdout and "overrides the audit's verdict" in ok.stdout
     # govkit render reproduces the signed report byte for byte
     assert govkit("render", str(results), "--out", str(tmp_path / "again"), "--format", "html").returncode == 0
     assert (tmp_path / "again" / "report.html").read_bytes() == (audited / "report.html").read_bytes()
@@ -170,13 +162,13 @@ def test_signoff_and_verify_detect_every_kind_of_tampering(audited: Path, tmp_pa
         original = target.read_bytes()
         target.write_bytes(original + b"\n")
         try:
-            failed = govkit("verify", str(results), "--trusted-keys", str(trusted))
+            failed = govkit("verify", str(results), "--trusted-keys", str(trusted_file))
             assert failed.returncode == 1, target
             assert needle in failed.stderr, (target, failed.stderr)
             assert str(target.name) in failed.stderr
         finally:
             target.write_bytes(original)
-    assert govkit("verify", str(results), "--trusted-keys", str(trusted)).returncode == 0
+    assert govkit("verify", str(results), "--trusted-keys", str(trusted)).returncode == 0  # a folder still works
 
     # a key that is not trusted does not count
     untrusted = tmp_path / "only-bob"
@@ -185,3 +177,55 @@ def test_signoff_and_verify_detect_every_kind_of_tampering(audited: Path, tmp_pa
     partial = govkit("verify", str(results), "--trusted-keys", str(untrusted))
     assert partial.returncode == 1
     assert "is not among the trusted keys" in partial.stderr
+
+
+def _result_with(*checks: object) -> RunResult:
+    result = RunResult.read(Path(__file__).parent / "data" / "result-small.json")
+    result.checks = list(checks)  # type: ignore[arg-type]
+    return result
+
+
+def test_junit_marks_blocking_skips_and_inconclusives_as_failures() -> None:
+    from xml.etree import ElementTree as ET
+
+    from govkit.results import CheckResult, Status
+
+    measured = CheckResult(id="x.ok", family="x", title="ok", status=Status.PASS, message="")
+    required_skip = CheckResult(
+        id="x.req", family="x", title="req", status=Status.SKIP, message="needs a model", required=True
+    )
+    required_inconclusive = CheckResult(
+        id="x.small", family="x", title="small", status=Status.INCONCLUSIVE, message="tiny groups", required=True
+    )
+    advisory_skip = CheckResult(id="x.opt", family="x", title="opt", status=Status.SKIP, message="needs a model")
+    unmeasured = CheckResult(id="y.only", family="y", title="only", status=Status.SKIP, message="needs a model")
+    result = _result_with(measured, required_skip, required_inconclusive, advisory_skip, unmeasured)
+    suite = ET.fromstring(render_junit(result)).find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("3", "0", "1")
+    kinds = {case.get("name"): [child.tag for child in case] for case in suite.iter("testcase")}
+    assert kinds == {
+        "x.ok": [],
+        "x.req": ["failure"],
+        "x.small": ["failure"],
+        "x.opt": ["skipped"],
+        "y.only": ["failure"],  # family y measured nothing: the verdict is incomplete, the job exits 1
+    }
+    failure = suite.find("testcase[@name='x.req']/failure")
+    assert failure is not None and failure.get("message") == "skip: needs a model"
+
+
+def test_junit_always_parses_whatever_the_data_holds(tmp_path: Path) -> None:
+    from xml.etree import ElementTree as ET
+
+    import xmlschema
+
+    from govkit.results import CheckResult, Status
+
+    nasty = "column \x1b[31mred\x00\x08 \ufffe end"
+    check = CheckResult(id="x.c", family="x", title=nasty, status=Status.FAIL, message=nasty)
+    text = render_junit(_result_with(check))
+    ET.fromstring(text)  # raised "not well-formed (invalid token)" before issue 15
+    (tmp_path / "junit.xml").write_text(text)
+    xmlschema.XMLSchema(SCHEMA).validate(str(tmp_path / "junit.xml"))
+    assert "column \\x1b[31mred\\x00\\x08 \\xfffe end" in text

@@ -1,4 +1,7 @@
-"""Sign-off: Ed25519 keys, DSSE envelopes and verification, with real cryptography and no mocks."""
+"""Sign-off: Ed25519 keys, DSSE envelopes and verification, with real cryptography and no mocks.
+
+``Audit`` (a small audited project on disk) is shared with the ``test_signoff_*`` files.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +84,7 @@ class Audit:
         self.result = self.make_result()
         self.result.write_json(self.results)
         # What the report renderer would give: the report as audited, and with the sign-offs shown.
-        self.unsigned_report = b"<html><body>verdict: fail</body></html>\n"
+        self.unsigned_report = b"<html><body>verdict: pass</body></html>\n"
         self.report = self.out / "report.html"
         self.report.write_bytes(self.unsigned_report)
 
@@ -134,9 +137,9 @@ class Audit:
                     id="fairness.demographic_parity_ratio",
                     family="fairness",
                     title="Demographic parity ratio",
-                    status=Status.FAIL,
-                    message="Selection rate for M is 0.5 of F's",
-                    measurement=Measurement(value=0.5, sample_size=3),
+                    status=Status.PASS,
+                    message="Selection rate for M is 0.9 of F's",
+                    measurement=Measurement(value=0.9, sample_size=3),
                     fail_if=Threshold(lt=0.8),
                 ),
                 CheckResult(
@@ -151,6 +154,15 @@ class Audit:
             ],
         )
 
+    def fail(self) -> None:
+        """Make the audit one that did not pass: the fairness check fails and blocks."""
+        check = self.result.checks[0].model_copy(
+            update={"status": Status.FAIL, "measurement": Measurement(value=0.5, sample_size=3)}
+        )
+        self.result = self.result.model_copy(update={"checks": [check, *self.result.checks[1:]]})
+        self.result.write_json(self.results)
+        assert self.result.verdict.value == "fail"
+
     def person(self, name: str, trusted: bool = True) -> tuple[Path, str]:
         """A key pair for ``name``; its public key is trusted unless ``trusted`` is False."""
         private, public, keyid = generate_keypair(self.keys / f"{name}.pem")
@@ -158,6 +170,20 @@ class Audit:
             self.trusted.mkdir(exist_ok=True)
             shutil.copy(public, self.trusted / f"{name}.pub")
         return private, keyid
+
+    def trust_file(self, holders: dict[str, tuple[str, str]], policy: dict | None = None) -> Path:
+        """A trusted-keys file: key file name -> (holder's name, role), with ``policy`` if given."""
+        import yaml
+
+        keys = []
+        for person, (name, role) in holders.items():
+            public = self.keys / f"{person}.pem.pub"
+            keys.append(
+                {"keyid": key_id(load_public_key(public)), "name": name, "role": role, "public_key": str(public)}
+            )
+        path = self.root / "trusted-keys.yaml"
+        path.write_text(yaml.safe_dump({"version": 1, "keys": keys, **({"policy": policy} if policy else {})}))
+        return path
 
     def sign(self, key: Path, name: str = "Alice Adams", role: str = "Chief Risk Officer", **kwargs) -> dict:
         kwargs.setdefault("decision", "approve")
@@ -172,12 +198,12 @@ class Audit:
     def publish(self) -> None:
         self.report.write_bytes(self.signed_report())
 
-    def verify(self, **kwargs):
+    def verify(self, trusted: Path | None = None, **kwargs):
         if "report_path" not in kwargs:
             kwargs.update(report_path=self.report, expected_report_bytes=self.signed_report())
         kwargs.setdefault("unsigned_report_sha256", sha(self.unsigned_report))
         kwargs.setdefault("now", NOW)
-        return verify_signoffs(self.results, self.trusted, **kwargs)
+        return verify_signoffs(self.results, trusted or self.trusted, **kwargs)
 
 
 @pytest.fixture
@@ -398,10 +424,12 @@ def test_sign_then_verify(signed: Audit) -> None:
         "signer": {"name": "Alice Adams", "role": "Chief Risk Officer"},
         "decision": "approve",
         "conditions": None,
+        "override_reason": None,
         "expires": None,
         "signed_at": "2025-03-01T09:30:00+00:00",
+        "chain": {"index": 1, "previous": None},
         "audit": {
-            "verdict": "fail",
+            "verdict": "pass",
             "policy": "lending",
             "schema_version": SCHEMA_VERSION,
             "started_at": "2025-02-28T10:00:00+00:00",
@@ -495,7 +523,7 @@ def test_changed_results_json_fails(signed: Audit) -> None:
 
 
 def test_changed_report_fails(signed: Audit) -> None:
-    signed.report.write_bytes(signed.report.read_bytes().replace(b"verdict: fail", b"verdict: pass"))
+    signed.report.write_bytes(signed.report.read_bytes().replace(b"verdict: pass", b"verdict: fail"))
     outcome = signed.verify()
     assert not outcome.ok
     assert outcome.reasons == [f"{signed.report} was changed after sign-off"]
@@ -565,10 +593,14 @@ def test_expired_sign_off_fails(audit: Audit) -> None:
     assert audit.verify(now=datetime(2025, 3, 31, 23, 59, tzinfo=UTC)).ok  # valid through that day
     outcome = audit.verify(now=datetime(2025, 4, 1, 0, 1, tzinfo=UTC))
     assert not outcome.ok
+    keyid = outcome.records[0].keyid
     assert outcome.reasons == [
-        "sign-off #1: the sign-off by Alice Adams (Chief Risk Officer) expired on 2025-03-31 (today is 2025-04-01 UTC)"
+        f"sign-off #1: the sign-off by Alice Adams (Chief Risk Officer) [claimed; key {keyid[:16]}] expired on"
+        " 2025-03-31 (today is 2025-04-01 UTC)",
+        "0 of the 1 approval(s) the trust policy requires, by distinct trusted keys",
     ]
     assert outcome.approvals == []
+    assert outcome.records[0].state == "expired"
 
 
 def test_expiry_must_be_in_the_future_when_signing(audit: Audit) -> None:
@@ -579,13 +611,15 @@ def test_expiry_must_be_in_the_future_when_signing(audit: Audit) -> None:
 
 
 def test_reject_fails_naming_who_rejected(signed: Audit) -> None:
-    carol, _ = signed.person("carol")
+    carol, carol_id = signed.person("carol")
     signed.sign(carol, "Carol Chen", "Model Risk Manager", decision="reject")
     signed.publish()
     outcome = signed.verify()
     assert not outcome.ok
+    # a folder of *.pub keys names nobody: the name is the signer's claim, and the key is said
     assert outcome.reasons == [
-        "sign-off #2: Carol Chen (Model Risk Manager) rejected this audit (signed 2025-03-01T09:30:00+00:00)"
+        f"sign-off #2: Carol Chen (Model Risk Manager) [claimed; key {carol_id[:16]}] rejected this audit"
+        " (signed 2025-03-01T09:30:00+00:00)"
     ]
     assert [r.name for r in outcome.approvals] == ["Alice Adams"]
 
@@ -631,8 +665,10 @@ def test_forged_payload_fails_signature_verification(signed: Audit) -> None:
     assert outcome.signers == []
     assert outcome.reasons == [
         f"sign-off #1 by Alice Adams (Chief Risk Officer) (unverified claim): signature by key {keyid}"
-        " does not verify: the envelope was altered after signing"
+        " does not verify: the envelope was altered after signing",
+        "0 of the 1 approval(s) the trust policy requires, by distinct trusted keys",
     ]
+    assert outcome.records[0].state == "invalid signature"
 
 
 def test_swapped_payload_type_fails(signed: Audit) -> None:
@@ -640,7 +676,7 @@ def test_swapped_payload_type_fails(signed: Audit) -> None:
     data = json.loads(sidecar.read_text())
     data["envelopes"][0]["payloadType"] = "application/json"
     sidecar.write_text(json.dumps(data))
-    [reason] = signed.verify(report_path=None).reasons
+    reason, _ = signed.verify(report_path=None).reasons
     assert reason.startswith("sign-off #1 by Alice Adams (Chief Risk Officer) (unverified claim): signature by key ")
     assert reason.endswith(" does not verify: the envelope was altered after signing")
 
@@ -750,11 +786,12 @@ def test_protocol_sign_off_and_verify_end_to_end(rendered: Audit) -> None:
     assert "report.html as rendered from results.json" in outcome.checked
 
     # a second reviewer signs on the published (signed) report
-    bob, _ = a.person("bob")
+    bob, bob_id = a.person("bob")
     sign_off(a.results, bob, "Bob Brown", "Head of Compliance", "reject", now=NOW)
     outcome = verify(a.results, a.trusted, now=NOW)
     assert outcome.reasons == [
-        "sign-off #2: Bob Brown (Head of Compliance) rejected this audit (signed 2025-03-01T09:30:00+00:00)"
+        f"sign-off #2: Bob Brown (Head of Compliance) [claimed; key {bob_id[:16]}] rejected this audit"
+        " (signed 2025-03-01T09:30:00+00:00)"
     ]
 
 

@@ -1,4 +1,9 @@
-"""`govkit keygen`, `govkit signoff` and `govkit verify`: the reviewer's side of an audit."""
+"""`govkit keygen`, `govkit signoff` and `govkit verify`: the reviewer's side of an audit.
+
+Thin: each command parses its options, calls ``govkit.api``, prints and exits (0 verified, 1 not
+verified, 2 usage). Every line that carries text a signer chose is printed through ``printable``, so
+a name cannot start a line of its own or reorder one.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 import click
 
-from govkit.attestation import DECISIONS
+from govkit.attestation import DECISIONS, SignOff, printable
 from govkit.cli.common import handle_errors
 from govkit.errors import EXIT_FAILED, EXIT_PASSED
 
@@ -23,25 +28,43 @@ def keygen(key: str, public: str | None) -> None:
 
     private_path, public_path, keyid = generate_keypair(Path(key), Path(public) if public else None)
     click.echo(f"private key: {private_path} (keep it secret)")
-    click.echo(f"public key: {public_path} (put it in the trusted-keys folder of the pipelines that verify)")
+    click.echo(f"public key: {public_path}")
     click.echo(f"key id: {keyid}")
+    click.echo(
+        "to be trusted, the verifiers add this key to their trusted-keys file: keyid, your name and role,"
+        " and public_key (the .pub file or its text)"
+    )
+
+
+_TEMPLATES = click.option(
+    "--templates",
+    type=click.Path(file_okay=False, exists=True),
+    help="The templates the report was rendered with, if not the bundled ones.",
+)
 
 
 @click.command()
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option("--key", required=True, type=click.Path(dir_okay=False), help="Your private key (from govkit keygen).")
-@click.option("--name", required=True, help="Your name, as it appears in the report.")
-@click.option("--role", required=True, help="Your role, e.g. 'Model risk officer'.")
+@click.option("--name", required=True, help="Your name, as the verifiers' trusted-keys file records it.")
+@click.option(
+    "--role", required=True, help="Your role, as the trusted-keys file records it, e.g. 'Model risk officer'."
+)
 @click.option("--decision", required=True, type=click.Choice(DECISIONS))
 @click.option("--conditions", help="The conditions of an approve-with-conditions decision.")
 @click.option(
     "--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the sign-off stops being valid (YYYY-MM-DD)."
 )
 @click.option(
-    "--templates",
-    type=click.Path(file_okay=False, exists=True),
-    help="The templates the report was rendered with, if not the bundled ones.",
+    "--override-reason",
+    help="Why you approve an audit that did not pass (required then, refused otherwise); signed and shown by verify.",
 )
+@click.option(
+    "--trusted-keys",
+    type=click.Path(exists=True),
+    help="The verifiers' trusted-keys file (or folder): checks your key and identity, and the report shows states.",
+)
+@_TEMPLATES
 @handle_errors
 def signoff(
     results: str,
@@ -51,15 +74,22 @@ def signoff(
     decision: str,
     conditions: str | None,
     expires: Any,
+    override_reason: str | None,
+    trusted_keys: str | None,
     templates: str | None,
 ) -> None:
-    """Sign the audit in RESULTS: a DSSE envelope beside it binds the results, the report, the model and the data."""
+    """Sign the audit in RESULTS: an entry in the hash-chained log beside it binds results, report, model, data."""
     from govkit import api
     from govkit.signoff.protocol import REPORT_FILE
     from govkit.signoff.sidecar import sidecar_path
 
     path = Path(results)
-    api.sign_off(
+    extra: dict[str, Any] = {}  # only what was given: the library's defaults apply to the rest
+    if override_reason is not None:
+        extra["override_reason"] = override_reason
+    if trusted_keys is not None:
+        extra["trusted_keys"] = Path(trusted_keys)
+    record = api.sign_off(
         path,
         Path(key),
         name,
@@ -68,15 +98,26 @@ def signoff(
         conditions=conditions,
         expires=expires.date() if expires else None,
         templates=templates,
+        **extra,
     )
-    click.echo(f"signed: {name} ({role}) {decision}; envelope in {sidecar_path(path)}")
+    if override_reason is not None:
+        click.echo(
+            f"warning: {path} did not pass; this approval overrides its verdict: {printable(override_reason)}",
+            err=True,
+        )
+    click.echo(printable(f"signed: {name} ({role}) {decision}; entry in the sign-off log {sidecar_path(path)}"))
+    if isinstance(record, SignOff):
+        click.echo(f"log entry #{record.position}, sha256 {record.digest} (a pipeline can pin it: verify --head)")
     click.echo(f"report re-rendered with the sign-off: {path.parent / REPORT_FILE}")
 
 
 @click.command()
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option(
-    "--trusted-keys", required=True, type=click.Path(file_okay=False), help="Folder of trusted public keys (*.pub)."
+    "--trusted-keys",
+    required=True,
+    type=click.Path(),
+    help="Trusted-keys file (keys by key id, holders' names and roles, trust policy) or a folder of *.pub keys.",
 )
 @click.option(
     "--model", type=click.Path(dir_okay=False), help="The model file to check (default: the path recorded in RESULTS)."
@@ -85,16 +126,25 @@ def signoff(
 @click.option(
     "--reference", type=click.Path(dir_okay=False), help="The reference data file to check (default: as recorded)."
 )
-@click.option(
-    "--templates",
-    type=click.Path(file_okay=False, exists=True),
-    help="The templates the report was rendered with, if not the bundled ones.",
-)
+@click.option("--approvals", type=click.IntRange(min=1), help="Approvals required, by distinct keys (at least).")
+@click.option("--require-role", "required_roles", multiple=True, help="A role that must approve (repeatable).")
+@click.option("--require-pass", is_flag=True, help="Approvals of an audit that did not pass count only as overrides.")
+@click.option("--head", metavar="SHA256", help="The sha256 of a log entry that must still be in the log.")
+@_TEMPLATES
 @handle_errors
 def verify(
-    results: str, trusted_keys: str, model: str | None, data: str | None, reference: str | None, templates: str | None
+    results: str,
+    trusted_keys: str,
+    model: str | None,
+    data: str | None,
+    reference: str | None,
+    approvals: int | None,
+    required_roles: tuple[str, ...],
+    require_pass: bool,
+    head: str | None,
+    templates: str | None,
 ) -> None:
-    """Exit 0 only if RESULTS is signed off by trusted keys, unexpired, approving, and nothing changed since."""
+    """Exit 0 only if RESULTS is signed off as the trust policy requires, and nothing changed since."""
     from govkit import api
 
     path = Path(results)
@@ -105,11 +155,17 @@ def verify(
         data=Path(data) if data else None,
         reference=Path(reference) if reference else None,
         templates=templates,
+        approvals=approvals,
+        required_roles=required_roles,
+        require_pass=require_pass,
+        head=head,
     )
     if outcome.ok:
-        names = ", ".join(s.who for s in outcome.approvals)
-        click.echo(f"VERIFIED: {path} approved by {names}; results, report, model and data unchanged")
+        click.echo(printable(f"VERIFIED: {path} {outcome.approved_by()}; audit verdict: {outcome.verdict}"))
+    for line in outcome.summary:
+        click.echo(printable(f"  {line}"))
+    if outcome.ok:
         sys.exit(EXIT_PASSED)
     for reason in outcome.reasons:
-        click.echo(f"NOT VERIFIED: {reason}", err=True)
+        click.echo(printable(f"NOT VERIFIED: {reason}"), err=True)
     sys.exit(EXIT_FAILED)

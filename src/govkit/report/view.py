@@ -42,27 +42,60 @@ CARD_LABELS = {
 }
 
 
+STATE_TEXT = {
+    "verified": "Verified",
+    "expired": "Expired",
+    "not verified": "Not verified",
+    "broken chain": "Log altered",
+    "identity mismatch": "Identity mismatch",
+    "untrusted": "Untrusted key",
+    "invalid signature": "Invalid signature",
+}
+
+
 def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, Any]:
-    """Sign-offs bound to exactly this result; others (for an earlier audit) are counted, not shown."""
+    """Sign-offs bound to exactly this result, each with its state; others (an earlier audit) are counted.
+
+    Only a verified approval is drawn as one (green; amber with conditions). Anything not verified,
+    however it claims to decide, is grey, and a state other than "not verified" is red: the page never
+    shows a claim as an approval. Text from the envelopes is shown through ``printable``.
+    """
+    from govkit.attestation import printable
+
     results_sha256 = hashlib.sha256(result.to_json().encode("utf-8")).hexdigest()
     bound = [s for s in signoffs if s.results_sha256 == results_sha256]
     return {
         "results_sha256": results_sha256,
         "entries": [
             {
-                "name": s.name,
-                "role": s.role,
+                "name": printable(s.name),
+                "role": printable(s.role),
                 "decision": s.decision,
-                "decision_text": DECISION_TEXT.get(s.decision, s.decision),
-                "conditions": s.conditions or "",
+                "decision_text": DECISION_TEXT.get(s.decision, printable(s.decision)),
+                "decision_pill": _decision_pill(s),
+                "state": s.state,
+                "state_text": STATE_TEXT.get(s.state, printable(s.state)),
+                "state_pill": "pass" if s.state == "verified" else "skip" if s.state == "not verified" else "fail",
+                "problem": printable(s.problem or ""),
+                "conditions": printable(s.conditions or ""),
+                "override_reason": printable(s.override_reason or ""),
                 "expires": s.expires.isoformat() if s.expires else "no expiry",
-                "signed_at": s.signed_at,
-                "keyid": s.keyid[:16],
+                "signed_at": printable(s.signed_at),
+                "keyid": printable(s.keyid[:16]),
             }
             for s in bound
         ],
+        "unverified": any(s.state != "verified" for s in bound),
         "stale": len(signoffs) - len(bound),
     }
+
+
+def _decision_pill(signoff: SignOff) -> str:
+    if signoff.decision == "reject":
+        return "fail"
+    if signoff.state != "verified":
+        return "skip"  # a claim, or worse: never green
+    return "warn" if signoff.decision == "approve-with-conditions" else "pass"
 
 
 def _provenance_view(provenance: Provenance) -> dict[str, Any]:
@@ -105,7 +138,8 @@ def build_view(
         }
         for key, value in result.model_card.items()
     ]
-    attention = [c for c in result.checks if c.status != Status.PASS and not c.blocks]
+    blocking = result.blocking
+    attention = [c for c in result.checks if c.status != Status.PASS and c not in blocking]
     return {
         "title": f"Governance report — {result.model_card.get('model_name') or inputs.model_type or 'model'}",
         "verdict": {"id": verdict.value, "label": label, "explanation": explanation},
@@ -113,7 +147,7 @@ def build_view(
             {"status": status.value, "label": STATUS_TEXT[status], "count": result.counts[status.value]}
             for status in Status
         ],
-        "blocking": [{"id": c.id, "status": c.status.value, "text": finding(c)} for c in result.blocking],
+        "blocking": [{"id": c.id, "status": c.status.value, "text": finding(c)} for c in blocking],
         "attention": [{"id": c.id, "status": c.status.value, "text": finding(c)} for c in attention],
         "model_card": card,
         "policy": {

@@ -1,9 +1,9 @@
-"""Ed25519 keys for sign-off: making a key pair, loading keys, key ids, and the trusted-keys folder.
+"""Ed25519 keys for sign-off: making a key pair, loading keys, key ids, and a folder of trusted keys.
 
 A private key is unencrypted PKCS8 PEM (mode 0600), a public key SubjectPublicKeyInfo PEM (``.pub``).
-A key id is the hex sha256 of the raw 32-byte public key. Trust comes only from the folder of ``*.pub``
-files a verifier controls, never from a key an envelope names. ``cryptography`` loads inside the
-functions that need it.
+A key id is the hex sha256 of the raw 32-byte public key. Trust comes only from keys a verifier
+controls (a trusted-keys file, ``govkit.signoff.trust``, or a folder of ``*.pub`` files), never from a
+key an envelope names. ``cryptography`` loads inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "load_trusted_keys",
+    "public_key_from_pem",
 ]
 
 
@@ -126,32 +127,48 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: str | Path) -> Ed25519PublicKey:
     """Read an Ed25519 public key in SubjectPublicKeyInfo PEM (a ``.pub`` file from ``generate_keypair``)."""
+    return public_key_from_pem(_read_key_file(Path(path), "public key"), str(path))
+
+
+def public_key_from_pem(data: bytes, where: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM bytes; ``InputError`` names ``where`` when it is not one."""
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    data = _read_key_file(Path(path), "public key")
     try:
         key = load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm):
-        raise InputError(f"{path}: not a PEM public key; trust the .pub file govkit keygen wrote") from None
+        raise InputError(f"{where}: not a PEM public key; trust the .pub file govkit keygen wrote") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError(f"{path}: not an Ed25519 public key; trust the .pub file govkit keygen wrote")
+        raise InputError(f"{where}: not an Ed25519 public key; trust the .pub file govkit keygen wrote")
     return key
 
 
 @dataclass(frozen=True)
 class TrustedKey:
-    """A public key the verifier trusts, and the file it came from."""
+    """A public key the verifier trusts, the file it came from and, from a trusted-keys file, its holder.
+
+    ``name`` and ``role`` are None for a key from a folder of ``*.pub`` files: such a key says nothing
+    about who holds it.
+    """
 
     keyid: str
     path: Path
     key: Ed25519PublicKey
+    name: str | None = None
+    role: str | None = None
+
+    @property
+    def holder(self) -> str | None:
+        """``"Name (Role)"`` as the trusted-keys file records the holder, or None."""
+        return f"{self.name} ({self.role})" if self.name is not None else None
 
 
 def load_trusted_keys(directory: str | Path) -> dict[str, TrustedKey]:
     """Every ``*.pub`` PEM public key in ``directory`` (not recursive), by key id.
 
+    Hidden files (``.cache.pub``) are never trusted: a tool or an editor may leave them there unseen.
     Raises ``InputError`` when the directory is missing, holds no ``*.pub`` file, or a ``*.pub`` file is
     not an Ed25519 public key. The same key in two files is listed once, from the first file by name.
     """
@@ -161,7 +178,7 @@ def load_trusted_keys(directory: str | Path) -> dict[str, TrustedKey]:
         raise InputError(f"{directory}: trusted keys directory {what}")
     found: dict[str, TrustedKey] = {}
     for path in sorted(directory.glob("*.pub")):
-        if not path.is_file():
+        if path.name.startswith(".") or not path.is_file():
             continue
         key = load_public_key(path)
         found.setdefault(key_id(key), TrustedKey(key_id(key), path, key))

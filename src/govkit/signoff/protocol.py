@@ -3,32 +3,40 @@
 Signing binds the report AS AUDITED: the report rendered from results.json without any sign-off. So
 ``sign_off`` renders that report itself, refuses when the report.html beside results.json is neither
 that rendering nor the rendering with the sign-offs already made (someone edited it: the reviewer may
-have read something else), signs, and re-writes report.html with the sign-offs shown. ``verify``
-renders both again and checks them, results.json and every audited file against what was signed.
+have read something else), signs, appends the envelope to the hash-chained log and re-writes
+report.html with the sign-offs shown, each with its state. From reading the log to writing the report
+it holds the log's lock, so reviewers signing at the same moment all keep their sign-offs and the
+report shows them all. Approving an audit that did not pass is an override and needs a reason.
 
-``sign_results`` is the step in the middle, for a caller that renders the report its own way.
-No printing, no ``sys.exit``; errors are ``GovkitError`` with a one-line message.
+``verify`` renders both reports again and checks them, the log, the trust policy, results.json and
+every audited file against what was signed. ``sign_results`` is the step in the middle, for a caller
+that renders the report its own way. No printing, no ``sys.exit``; errors are ``GovkitError`` with a
+one-line message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govkit.attestation import DECISIONS, SignOff
-from govkit.errors import GovkitError, InputError
+from govkit.attestation import SignOff, printable
+from govkit.errors import InputError
+from govkit.signoff.assess import assess_envelopes
 from govkit.signoff.dsse import dsse_sign
 from govkit.signoff.keys import load_private_key
-from govkit.signoff.sidecar import claimed_signoff, read_envelopes, read_signoffs, sidecar_path, write_envelopes
+from govkit.signoff.request import SignRequest, check_request, check_signer, check_verdict
+from govkit.signoff.sidecar import claimed_signoff, log_lock, read_envelopes, sidecar_path, write_envelopes
 from govkit.signoff.statement import PAYLOAD_TYPE, build_statement, statement_bytes
+from govkit.signoff.trust import load_trust
 from govkit.signoff.verification import VerifyOutcome, as_utc, verify_signoffs
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from govkit.results import RunResult
 
 __all__ = ["REPORT_FILE", "load_results", "sign_off", "sign_results", "verify"]
@@ -46,37 +54,52 @@ def sign_off(
     *,
     conditions: str | None = None,
     expires: date | None = None,
+    override_reason: str | None = None,
     templates: str | Path | None = None,
+    trusted_keys: str | Path | None = None,
     now: datetime | None = None,
 ) -> SignOff:
     """Sign off the audit in ``results`` with the private ``key``; return the new (unverified) record.
 
     ``decision`` is one of ``DECISIONS``; ``conditions`` is required for approve-with-conditions and
+    refused otherwise; ``override_reason`` is required to approve an audit that did not pass and
     refused otherwise; ``expires`` (valid through that day) must lie after today, UTC. ``templates``
-    are the report templates the report was rendered with, if not the bundled ones; ``now`` fixes the
-    clock. The envelope is appended to ``signoff.dsse.json`` and report.html is re-written with every
-    sign-off shown, each file atomically. Raises ``InputError`` when report.html was edited, when
-    earlier sign-offs bind different results or a different report, or on any unusable input.
+    are the report templates the report was rendered with, if not the bundled ones. ``trusted_keys``
+    (a trusted-keys file or folder), when given, must trust ``key`` under this name and role, and the
+    re-written report shows every sign-off's state against it (without it: "not verified"). ``now``
+    fixes the clock. Raises ``InputError`` when report.html was edited, when the log binds different
+    results or a different report or was altered, or on any unusable input.
     """
     from govkit.outputs import write_text_atomic
 
     path = Path(results)
-    request = _check_request(name, role, decision, conditions, expires, now)  # before any slow rendering
+    request = check_request(name, role, decision, conditions, expires, now, override_reason)
+    trust = load_trust(trusted_keys) if trusted_keys is not None else None
     data, result = load_results(path)
-    existing = read_signoffs(path)
-    report = path.parent / REPORT_FILE
-    unsigned = _render(result, templates)
-    if report.exists() and report.read_text(encoding="utf-8") not in (
-        unsigned,
-        _render(result, templates, existing),
-    ):
-        raise InputError(
-            f"{report}: differs from a fresh rendering of {path.name}; it may have been edited. "
-            "Run govkit render to rebuild it, read it again, then sign"
-        )
-    envelope = _sign(path, data, result, _sha256(unsigned.encode("utf-8")), Path(key), request)
-    write_text_atomic(report, _render(result, templates, read_signoffs(path)))
-    return claimed_signoff(envelope)
+    check_verdict(request, result)
+    private_key = load_private_key(key)
+    if trust is not None:
+        check_signer(trust, private_key, request)
+    today = as_utc(now).date()
+    unsigned = _render(result, templates)  # before the lock: it does not depend on the log
+    report, sidecar = path.parent / REPORT_FILE, sidecar_path(path)
+    unsigned_sha = _sha256(unsigned.encode("utf-8"))
+
+    def renderings(existing: list[Any]) -> Iterator[str]:
+        """What report.html may be now: unsigned, or with the sign-offs (without states, then with)."""
+        yield unsigned
+        yield _render(result, templates, assess_envelopes(existing).records)
+        if trust is not None:
+            yield _render(result, templates, assess_envelopes(existing, trust, today).records)
+
+    with log_lock(sidecar):
+        existing = read_envelopes(sidecar)
+        _check_log(sidecar, existing, _sha256(data), unsigned_sha)
+        _refuse_edited_report(report, path, renderings(existing))
+        envelope = _append(sidecar, existing, result, data, unsigned_sha, private_key, request)
+        records = assess_envelopes([*existing, envelope], trust, today).records
+        write_text_atomic(report, _render(result, templates, records))
+    return claimed_signoff(envelope, len(existing) + 1)
 
 
 def verify(
@@ -88,33 +111,42 @@ def verify(
     reference: str | Path | None = None,
     templates: str | Path | None = None,
     now: datetime | None = None,
+    approvals: int | None = None,
+    required_roles: Sequence[str] = (),
+    require_pass: bool = False,
+    head: str | None = None,
 ) -> VerifyOutcome:
     """Do the sign-offs beside ``results`` still hold? ``outcome.ok`` only if every check passes.
 
-    Checks every envelope against the public keys in the folder ``trusted_keys`` (``*.pub``), that no
-    trusted signer rejected or expired, that results.json is unchanged, that report.html is exactly the
-    report rendered now with the sign-offs and that the report as audited renders as it did, and that
-    the model, data, reference and policy files still hash as signed (``model``, ``data``,
-    ``reference`` give a file's path when it moved). An unreadable sidecar is a failed outcome, not an
-    exception. Raises ``InputError`` for an unreadable results.json or trusted keys folder.
+    ``trusted_keys`` is a trusted-keys file (keys by key id, each with its holder's name and role, and
+    the trust policy; see ``govkit.signoff.trust``) or a folder of ``*.pub`` keys (no identities).
+    ``approvals``, ``required_roles`` and ``require_pass`` tighten the policy; ``head`` is the sha256
+    of a log entry that must still be in the log. Checks every envelope's signature, identity and
+    place in the hash-chained log, the policy (no standing rejection, nothing expired, enough
+    approvals, the required roles), that results.json is unchanged, that report.html is the report
+    rendered now with the sign-offs and that the report as audited renders as it did, and that the
+    model, data, reference and policy files still hash as signed (``model``, ``data``, ``reference``
+    give a file's path when it moved; naming a file the audit did not record is an ``InputError``).
+    An unreadable log is a failed outcome; ``outcome.summary`` says what was verified.
     """
-
     path = Path(results)
     _, result = load_results(path)
-    try:
-        signoffs = read_signoffs(path)
-    except GovkitError as error:  # a broken sidecar is a failed verification, not a usage error
-        return VerifyOutcome(ok=False, reasons=[str(error)])
+    trust = load_trust(trusted_keys, approvals=approvals, required_roles=required_roles, require_pass=require_pass)
+
+    def render_report(records: Sequence[SignOff]) -> bytes:
+        return _render(result, templates, records).encode("utf-8")
+
     return verify_signoffs(
         path,
-        Path(trusted_keys),
+        trust,
         report_path=path.parent / REPORT_FILE,
-        expected_report_bytes=_render(result, templates, signoffs).encode("utf-8"),
+        render_report=render_report,
         unsigned_report_sha256=_sha256(_render(result, templates).encode("utf-8")),
         model=model,
         data=data,
         reference=reference,
         now=now,
+        head=head,
     )
 
 
@@ -128,20 +160,29 @@ def sign_results(
     conditions: str | None = None,
     expires: date | None = None,
     now: datetime | None = None,
+    override_reason: str | None = None,
 ) -> dict[str, Any]:
-    """Sign ``results_path`` and its audited files, append the envelope to the sidecar, return it.
+    """Sign ``results_path`` and its audited files, append the envelope to the log, return it.
 
     The step ``sign_off`` makes after rendering: ``unsigned_report_sha256`` is the sha256 of the report
     rendered from this results.json WITHOUT any sign-off (the report the reviewer read, minus the
-    sign-off block). The other arguments are as for ``sign_off``. Earlier envelopes are kept; raises
-    ``InputError`` when they bind a different results.json or report (the results changed since).
+    sign-off block). The other arguments are as for ``sign_off``. Earlier envelopes are kept (the log
+    is locked from reading to writing); raises ``InputError`` when they bind a different results.json
+    or report (the results changed since) or the log was altered.
     """
-    request = _check_request(name, role, decision, conditions, expires, now)
+    request = check_request(name, role, decision, conditions, expires, now, override_reason)
     report_sha = unsigned_report_sha256.strip().lower() if isinstance(unsigned_report_sha256, str) else ""
     if not _SHA256.fullmatch(report_sha):
         raise InputError("unsigned_report_sha256 must be a sha256 hex digest (64 hex characters)")
-    data, result = load_results(Path(results_path))
-    return _sign(Path(results_path), data, result, report_sha, Path(key_path), request)
+    path = Path(results_path)
+    data, result = load_results(path)
+    check_verdict(request, result)
+    private_key = load_private_key(key_path)
+    sidecar = sidecar_path(path)
+    with log_lock(sidecar):
+        existing = read_envelopes(sidecar)
+        _check_log(sidecar, existing, _sha256(data), report_sha)
+        return _append(sidecar, existing, result, data, report_sha, private_key, request)
 
 
 def load_results(path: Path) -> tuple[bytes, RunResult]:
@@ -159,65 +200,20 @@ def _render(result: RunResult, templates: str | Path | None, signoffs: Sequence[
     return render_html(result, templates=templates, signoffs=signoffs, families=unrecorded_families(result))
 
 
-@dataclass(frozen=True)
-class _Request:
-    """What the reviewer asked to sign, checked."""
-
-    name: str
-    role: str
-    decision: str
-    conditions: str | None
-    expires: date | None
-    signed_at: str
-
-
-def _check_request(
-    name: str, role: str, decision: str, conditions: str | None, expires: date | None, now: datetime | None
-) -> _Request:
-    moment = as_utc(now)
-    if decision not in DECISIONS:
-        raise InputError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-    if isinstance(conditions, str):
-        conditions = conditions.strip() or None
-    if decision == "approve-with-conditions" and conditions is None:
-        raise InputError("approve-with-conditions needs the conditions: say what must hold for the approval")
-    if decision != "approve-with-conditions" and conditions is not None:
-        raise InputError(f"conditions are only for approve-with-conditions, not for {decision}")
-    if isinstance(expires, datetime):
-        expires = as_utc(expires).date()
-    if expires is not None and expires <= moment.date():
-        raise InputError(f"expires {expires.isoformat()} is not in the future (today is {moment.date()} UTC)")
-    return _Request(
-        name=_one_line(name, "name"),
-        role=_one_line(role, "role"),
-        decision=decision,
-        conditions=conditions,
-        expires=expires,
-        signed_at=moment.isoformat(timespec="seconds"),
-    )
-
-
-def _one_line(value: str, what: str) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise InputError(f"the signer's {what} is empty; give it")
-    if "\n" in text or "\r" in text:
-        raise InputError(f"the signer's {what} must be one line")
-    return text
-
-
-def _sign(
-    results_path: Path, data: bytes, result: RunResult, report_sha: str, key_path: Path, request: _Request
+def _append(
+    sidecar: Path,
+    existing: list[Any],
+    result: RunResult,
+    data: bytes,
+    report_sha: str,
+    private_key: Ed25519PrivateKey,
+    request: SignRequest,
 ) -> dict[str, Any]:
-    """Sign the statement for ``data`` (results.json's bytes) and append it to the sidecar."""
-    results_sha = _sha256(data)
-    key = load_private_key(key_path)
-    sidecar = sidecar_path(results_path)
-    existing = read_envelopes(sidecar)
-    _refuse_other_audit(sidecar, existing, results_sha, report_sha)
+    """Sign the statement chained to the log's last entry and write the longer log. Hold the lock."""
+    previous = claimed_signoff(existing[-1], len(existing)).digest if existing else None
     statement = build_statement(
         result,
-        results_sha,
+        _sha256(data),
         report_sha,
         name=request.name,
         role=request.role,
@@ -225,31 +221,50 @@ def _sign(
         conditions=request.conditions,
         expires=request.expires,
         signed_at=request.signed_at,
+        override_reason=request.override_reason,
+        chain=(len(existing) + 1, previous),
     )
-    envelope = dsse_sign(statement_bytes(statement), key, PAYLOAD_TYPE)
+    envelope = dsse_sign(statement_bytes(statement), private_key, PAYLOAD_TYPE)
     write_envelopes(sidecar, [*existing, envelope])
     return envelope
 
 
-def _refuse_other_audit(sidecar: Path, existing: list[Any], results_sha: str, report_sha: str) -> None:
-    """One sidecar, one audit: earlier sign-offs must bind the same results.json and report."""
-    for number, envelope in enumerate(existing, start=1):
-        try:
-            earlier = claimed_signoff(envelope if isinstance(envelope, dict) else {})
-        except ValueError as error:
-            raise InputError(f"{sidecar}: envelope #{number}: {error}") from None
+def _check_log(sidecar: Path, existing: list[Any], results_sha: str, report_sha: str) -> None:
+    """One log, one audit, intact: earlier sign-offs bind the same results.json and report, links hold."""
+    assessment = assess_envelopes(existing)
+    if assessment.unreadable:
+        raise InputError(f"{sidecar}: {assessment.unreadable[0]}")
+    for earlier in assessment.records:
         if earlier.results_sha256 != results_sha:
             raise InputError(
                 f"{sidecar}: earlier sign-offs are for a different results.json"
                 f" (sha256 {earlier.results_sha256}, now {results_sha}); the results changed since"
-                f" {earlier.who} signed, so move the file aside to start a new sign-off"
+                f" {printable(earlier.who)} signed, so move the file aside to start a new sign-off"
             )
         if earlier.report_sha256 != report_sha:
             raise InputError(
                 f"{sidecar}: earlier sign-offs are for a different report"
                 f" (sha256 {earlier.report_sha256}, now {report_sha}); the report rendered from these results"
-                f" changed since {earlier.who} signed"
+                f" changed since {printable(earlier.who)} signed"
             )
+        if earlier.state == "broken chain":
+            raise InputError(
+                f"{sidecar}: the sign-off log was altered ({earlier.problem}); signing onto it would hide"
+                " that, so restore the log or move it aside to start a new sign-off"
+            )
+
+
+def _refuse_edited_report(report: Path, path: Path, renderings: Iterable[str]) -> None:
+    """report.html, if there is one, must be one of the ``renderings`` govkit would make now."""
+    if not report.exists():
+        return
+    on_disk = report.read_text(encoding="utf-8")
+    if any(on_disk == rendering for rendering in renderings):
+        return
+    raise InputError(
+        f"{report}: differs from a fresh rendering of {path.name}; it may have been edited. "
+        "Run govkit render to rebuild it, read it again, then sign"
+    )
 
 
 def _sha256(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The sidecar ``signoff.dsse.json`` beside ``results.json``: every reviewer's envelope, in signing order.
+"""The sign-off log ``signoff.dsse.json`` beside ``results.json``: every reviewer's envelope, in signing order.
 
 ::
 
@@ -8,14 +8,23 @@
         ...
     ]}
 
-Reading it gives the sign-offs as CLAIMS (``verified=False``): good enough to show in a report, never
-to decide on; ``govkit.signoff.verification`` decides. Writing is atomic (temporary file, then rename).
+The log is append-only and hash-chained (``govkit.signoff.chain``): each statement binds the digest
+of the entry before it. Whoever appends holds ``log_lock`` (an exclusive lock on
+``signoff.dsse.json.lock`` beside it: ``fcntl`` on Linux and macOS) from reading the log to writing it,
+and writes atomically (a temporary file, then rename), so signers at the same moment all keep their
+entries and a reader sees the old log or the new one, never half of one.
+
+Reading gives the sign-offs as CLAIMS (state "not verified"): good enough to show in a report, never
+to decide on; ``govkit.signoff.assess`` and ``govkit.signoff.verification`` decide.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +34,14 @@ from govkit.errors import InputError
 __all__ = [
     "SIDECAR_NAME",
     "claimed_signoff",
+    "log_lock",
     "read_envelopes",
-    "read_signoffs",
     "sidecar_path",
     "write_envelopes",
 ]
 
 SIDECAR_NAME = "signoff.dsse.json"
+LOCK_SUFFIX = ".lock"
 
 
 def sidecar_path(results_path: str | Path) -> Path:
@@ -76,11 +86,13 @@ def _first_keyid(envelope: Mapping[str, Any]) -> str:
     return ""
 
 
-def claimed_signoff(envelope: dict[str, Any]) -> SignOff:
+def claimed_signoff(envelope: dict[str, Any], position: int = 1) -> SignOff:
     """What an envelope's statement claims, WITHOUT checking its signature or payloadType (display only).
 
-    ``ValueError`` with a one-line reason when the payload is not a govkit sign-off statement.
+    ``position`` is the envelope's place in the log. ``ValueError`` with a one-line reason when the
+    payload is not a govkit sign-off statement.
     """
+    from govkit.signoff.chain import entry_digest
     from govkit.signoff.dsse import SignatureError, b64decode
     from govkit.signoff.statement import parse_statement, to_signoff
 
@@ -88,23 +100,41 @@ def claimed_signoff(envelope: dict[str, Any]) -> SignOff:
         body = b64decode(envelope.get("payload"), "payload")
     except SignatureError as error:
         raise ValueError(str(error)) from None
-    return to_signoff(parse_statement(body), keyid=_first_keyid(envelope), envelope=envelope)
+    return to_signoff(
+        parse_statement(body),
+        keyid=_first_keyid(envelope),
+        envelope=envelope,
+        digest=entry_digest(body),
+        position=position,
+    )
 
 
-def read_signoffs(results_path: str | Path) -> list[SignOff]:
-    """The sign-offs beside ``results_path``, in signing order, for display. NOT verified.
+@contextmanager
+def log_lock(sidecar: Path) -> Iterator[None]:
+    """Hold the exclusive lock on ``sidecar``'s log: one writer at a time, waiting for its turn.
 
-    Signatures, trust in keys, expiry and file hashes are not checked here (every record has
-    ``verified=False``); the report shows them as claims and ``verify`` decides. A missing sidecar
-    gives ``[]``; a malformed one raises ``InputError`` naming the envelope.
+    The lock is on ``<sidecar>.lock`` (created if missing, never deleted: deleting a lock file lets two
+    writers lock two different files). It is released when the block ends or the process dies.
     """
-    sidecar = sidecar_path(results_path)
-    records = []
-    for number, envelope in enumerate(read_envelopes(sidecar), start=1):
-        if not isinstance(envelope, dict):
-            raise InputError(f"{sidecar}: envelope #{number} is not a JSON object")
-        try:
-            records.append(claimed_signoff(envelope))
-        except ValueError as error:
-            raise InputError(f"{sidecar}: envelope #{number}: {error}") from None
-    return records
+    sidecar.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = sidecar.with_name(sidecar.name + LOCK_SUFFIX)
+    try:
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise InputError(f"{lock_path}: cannot open the sign-off lock: {error.strerror or error}") from None
+    try:
+        _lock(handle)
+        yield
+    finally:
+        os.close(handle)  # closing the descriptor releases the lock
+
+
+def _lock(handle: int) -> None:
+    if sys.platform == "win32":  # no fcntl: msvcrt locks the first byte, retrying for about 10 seconds
+        import msvcrt
+
+        msvcrt.locking(handle, msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)

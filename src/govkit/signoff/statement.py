@@ -3,8 +3,10 @@
 Subjects, by sha256: ``results.json``, the report as audited (``report.html`` rendered WITHOUT any
 sign-off), then every file recorded in ``RunResult.provenance.files`` as ``<role>:<path>`` (current,
 reference, model, policy, then any other role, sorted). The predicate (type
-``https://govkit.dev/signoff/v1``) says who signed, their decision, conditions, expiry and when, and a
-summary of the audit for a reader of the raw envelope.
+``https://govkit.dev/signoff/v1``) says who signed, their decision, conditions, expiry and when, the
+reason when an approval overrides an audit that did not pass, where the sign-off sits in the audit's
+sign-off log (``chain``: its index and the sha256 of the entry before it, see ``govkit.signoff.chain``)
+and a summary of the audit for a reader of the raw envelope.
 
 ``parse_statement`` turns a payload into a ``Statement`` or a ``ValueError`` whose text is ONE line
 naming what is wrong. Unknown fields are ignored, as the in-toto spec asks of consumers.
@@ -33,6 +35,7 @@ __all__ = [
     "RESULTS_SUBJECT",
     "STATEMENT_TYPE",
     "AuditSummary",
+    "Chain",
     "Digest",
     "Predicate",
     "Signer",
@@ -85,15 +88,26 @@ class AuditSummary(_Part):
     started_at: str
 
 
+class Chain(_Part):
+    """Where the sign-off sits in the log: its 1-based index and the previous entry's sha256 (None first)."""
+
+    index: Annotated[int, Strict(), Field(ge=1)]
+    previous: str | None
+
+
 class Predicate(_Part):
     signer: Signer
     decision: Decision
     conditions: str | None = None
+    # an approval of an audit that did not pass says why it overrides the verdict
+    override_reason: str | None = None
     signed_at: str
     # strict: only an ISO date string, never a number read as a timestamp
     expires: Annotated[date, Strict()] | None = None
     # govkit always writes it; verifying never needed it, so a statement without it still parses
     audit: AuditSummary | None = None
+    # None only in sign-offs made before the log was chained: verify refuses those as unchained
+    chain: Chain | None = None
 
 
 class Statement(_Part):
@@ -129,8 +143,13 @@ def build_statement(
     conditions: str | None,
     expires: date | None,
     signed_at: str,
+    override_reason: str | None = None,
+    chain: tuple[int, str | None] = (1, None),
 ) -> Statement:
-    """The statement binding ``result``'s results.json, its unsigned report and its audited files."""
+    """The statement binding ``result``'s results.json, its unsigned report and its audited files.
+
+    ``chain`` is ``(index, previous entry's sha256)``: where the sign-off goes in the log.
+    """
     subjects = [
         {"name": RESULTS_SUBJECT, "digest": {"sha256": results_sha256}},
         {"name": REPORT_SUBJECT, "digest": {"sha256": report_sha256}},
@@ -148,6 +167,7 @@ def build_statement(
                 "signer": {"name": name, "role": role},
                 "decision": decision,
                 "conditions": conditions,
+                "override_reason": override_reason,
                 "expires": expires,
                 "signed_at": signed_at,
                 "audit": {
@@ -156,6 +176,7 @@ def build_statement(
                     "schema_version": result.schema_version,
                     "started_at": result.provenance.started_at,
                 },
+                "chain": {"index": chain[0], "previous": chain[1]},
             },
         }
     )
@@ -215,19 +236,20 @@ def _describe(problem: ErrorDetails) -> str:
         return "the statement has no signed_at time"
     if field == "expires":
         return f"expires {given!r} is not an ISO date"
+    if field == "override_reason":
+        return "the override reason is not text"
+    if field == "chain":
+        return "the statement's place in the sign-off log (chain) is not an index and a sha256"
     return f"the statement's {'.'.join(loc)} is not valid: {problem['msg']}"
 
 
-def to_signoff(
-    statement: Statement,
-    *,
-    keyid: str,
-    envelope: dict[str, Any],
-    verified: bool = False,
-    key_file: str | None = None,
-) -> SignOff:
-    """The sign-off record the report and ``verify`` read, from a parsed statement and its envelope."""
+def to_signoff(statement: Statement, *, keyid: str, envelope: dict[str, Any], digest: str, position: int) -> SignOff:
+    """The sign-off record the report and ``verify`` read, as claimed: ``state`` is "not verified".
+
+    ``digest`` is the sha256 of the statement's bytes, ``position`` the envelope's place in the log.
+    """
     predicate, digests = statement.predicate, statement.digests
+    chain = predicate.chain
     return SignOff(
         name=predicate.signer.name,
         role=predicate.signer.role,
@@ -240,6 +262,9 @@ def to_signoff(
         report_sha256=digests[REPORT_SUBJECT],
         subjects=digests,
         envelope=envelope,
-        verified=verified,
-        key_file=key_file,
+        override_reason=predicate.override_reason,
+        position=position,
+        index=chain.index if chain is not None else None,
+        previous=chain.previous if chain is not None else None,
+        digest=digest,
     )

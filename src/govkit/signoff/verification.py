@@ -2,32 +2,42 @@
 
 The checks, in the order their reasons are listed:
 
-- there is at least one envelope in the sidecar;
-- every envelope verifies (DSSE, Ed25519 over the PAE) with the trusted key its keyid names, taken from
-  the verifier's own folder of ``*.pub`` files; what an envelope says about keys is never trusted;
-- no verified sign-off is a reject or has expired;
+- the log holds at least one sign-off, each envelope is one, and (with ``head``) it still holds the
+  entry whose digest the caller pinned;
+- every envelope's state (``govkit.signoff.assess``): DSSE Ed25519 signature by a key of the
+  verifier's trust (a trusted-keys file or a folder of ``*.pub``; what an envelope says about keys is
+  never trusted), the signer's claimed identity equal to the key's record, an intact hash chain;
+- the trust policy (``govkit.signoff.decide``): no standing rejection, no expired sign-off, enough
+  approvals by distinct keys, every required role, approvals of a failed audit only as overrides when
+  the policy requires a pass;
 - results.json, the report (as published and as rendered now without sign-offs) and every signed file
   (data, reference, model, policy) still have the sha256 that was signed.
 
-Only subjects from envelopes whose signature verified are compared, each once.
+Only subjects from sign-offs whose signature verified are compared, each once. A path given for a
+file the audit did not record (``--model`` for an audit of predictions) is a usage error.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from govkit.attestation import SignOff
+from govkit.attestation import SignOff, printable
 from govkit.errors import InputError
-from govkit.signoff.dsse import SignatureError, dsse_verify
-from govkit.signoff.keys import TrustedKey, load_trusted_keys
-from govkit.signoff.sidecar import claimed_signoff, read_envelopes, sidecar_path
-from govkit.signoff.statement import PAYLOAD_TYPE, REPORT_SUBJECT, RESULTS_SUBJECT, parse_statement, to_signoff
+from govkit.signoff.assess import Assessment, assess_envelopes
+from govkit.signoff.chain import Link, head_problem
+from govkit.signoff.decide import DECISION_WORDS, apply_policy, describe_signoff, signer_text
+from govkit.signoff.sidecar import read_envelopes, sidecar_path
+from govkit.signoff.statement import REPORT_SUBJECT, RESULTS_SUBJECT
+from govkit.signoff.trust import Trust, load_trust
+
+if TYPE_CHECKING:
+    from govkit.results import RunResult
 
 __all__ = ["ROLE_LABELS", "VerifyOutcome", "as_utc", "verify_signoffs"]
 
@@ -37,16 +47,19 @@ ROLE_LABELS = {
     "model": "model file",
     "policy": "policy file",
 }
+_OPTION_ROLES = {"model": "model", "data": "current", "reference": "reference"}
 
 
 @dataclass
 class VerifyOutcome:
     """What ``verify`` found.
 
-    ``ok`` is True only when there is at least one sign-off and ``reasons`` is empty. ``reasons`` holds
-    one line per problem, naming what changed or who rejected. ``signers`` are the sign-offs whose
-    signature verified with a trusted key (``verified=True``), whatever their decision or expiry;
-    ``approvals`` narrows them to unexpired approvals. ``checked`` lists what was compared, for display.
+    ``ok`` is True only when the approvals the trust policy requires are there and ``reasons`` is
+    empty. ``reasons`` holds one line per problem. ``records`` are every sign-off in the log with its
+    state; ``signers`` narrows them to those whose signature verified with a trusted key, whatever
+    their decision or expiry; ``approvals`` to the approvals that count. ``summary`` says what was
+    verified, a line each (the audit's verdict, the trust, every sign-off with its key id, the log's
+    head, the files compared); ``checked`` lists what was compared.
     """
 
     ok: bool
@@ -54,6 +67,14 @@ class VerifyOutcome:
     signers: list[SignOff] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     approvals: list[SignOff] = field(default_factory=list)
+    records: list[SignOff] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    verdict: str | None = None
+    head: str | None = None
+
+    def approved_by(self) -> str:
+        """``approved by A [key …], approved with conditions by B [key …]``: who approved, and how."""
+        return ", ".join(f"{DECISION_WORDS[r.decision]} by {signer_text(r)}" for r in self.approvals)
 
 
 def as_utc(now: datetime | None) -> datetime:
@@ -65,33 +86,67 @@ def as_utc(now: datetime | None) -> datetime:
 
 def verify_signoffs(
     results_path: str | Path,
-    trusted_keys_dir: str | Path,
+    trusted_keys: Trust | str | Path,
     *,
     report_path: str | Path | None = None,
     expected_report_bytes: bytes | None = None,
+    render_report: Callable[[Sequence[SignOff]], bytes] | None = None,
     unsigned_report_sha256: str | None = None,
     model: str | Path | None = None,
     data: str | Path | None = None,
     reference: str | Path | None = None,
     now: datetime | None = None,
+    approvals: int | None = None,
+    required_roles: Sequence[str] = (),
+    require_pass: bool = False,
+    head: str | None = None,
 ) -> VerifyOutcome:
     """Check that the sign-offs beside ``results_path`` still hold for what is on disk.
 
-    With ``report_path``, the file must equal ``expected_report_bytes`` (the report the caller rendered
-    from results.json with the sign-offs shown); with ``unsigned_report_sha256`` (the report rendered
-    now WITHOUT sign-offs) it must be the signed hash. Files are read from the paths recorded at audit
-    time (relative paths from the current directory) unless ``model``, ``data`` (current) or
-    ``reference`` give another; the policy is re-hashed over every policy file results.json records
-    (child first, as the audit did). A missing file fails. Expiry is judged on ``now``'s UTC date.
+    ``trusted_keys`` is a ``Trust`` or the path of a trusted-keys file or a folder of ``*.pub`` keys;
+    ``approvals``, ``required_roles`` and ``require_pass`` tighten its policy, ``head`` is the sha256
+    of a log entry that must still be there. With ``report_path``, the published report must be
+    ``expected_report_bytes``, or ``render_report(records)`` for the records as assessed here or as
+    read with no trust (``govkit render``'s view). With ``unsigned_report_sha256`` (the report
+    rendered now WITHOUT sign-offs) it must be the signed hash. Files are read from the paths recorded
+    at audit time unless ``model``, ``data`` (current) or ``reference`` give another; the policy is
+    re-hashed over every policy file results.json records. Expiry is judged on ``now``'s UTC date.
 
-    Raises ``InputError`` only for a missing results.json or an unusable trusted keys directory.
+    Raises ``InputError`` for a missing results.json, unusable trust, or a path given for a file the
+    audit did not record.
     """
-    results_path, trusted_keys_dir = Path(results_path), Path(trusted_keys_dir)
-    if report_path is not None and expected_report_bytes is None:
-        raise ValueError("verify: give expected_report_bytes with report_path")
-    today = as_utc(now).date()
-    results_bytes = _read_results_bytes(results_path)
-    trusted = load_trusted_keys(trusted_keys_dir)
+    results_path = Path(results_path)
+    results_bytes, result = _read_results(results_path)
+    overrides = {"model": model, "current": data, "reference": reference}
+    _refuse_unusable_options(result, overrides, head)
+    if not isinstance(trusted_keys, Trust):
+        trusted_keys = load_trust(
+            trusted_keys, approvals=approvals, required_roles=required_roles, require_pass=require_pass
+        )
+    trust = trusted_keys
+    envelopes = _read_log(results_path)
+    if isinstance(envelopes, VerifyOutcome):
+        return envelopes
+    assessment = assess_envelopes(envelopes, trust, as_utc(now).date())
+    outcome = _judge(assessment, trust, result, head)
+    checked = outcome.checked
+    checked.append(f"{len(envelopes)} sign-off(s) against {len(trust.keys)} trusted key(s) in {trust.source}")
+    reasons = outcome.reasons + _check_results(results_path, results_bytes, outcome.signers, checked)
+    if report_path is not None and (expected_report_bytes is not None or render_report is not None):
+        expected = _report_candidates(expected_report_bytes, render_report, assessment, envelopes)
+        reasons += _check_published_report(Path(report_path), expected, checked)
+    if unsigned_report_sha256 is not None:
+        reasons += _check_rendered_report(unsigned_report_sha256, outcome.signers, checked)
+    policy_files = [str(p) for p in result.policy.get("files", [])] if result is not None else []
+    reasons += _check_files(outcome.signers, policy_files, overrides, checked)
+    outcome.reasons = list(dict.fromkeys(reasons))
+    outcome.ok = not outcome.reasons and bool(outcome.approvals)
+    outcome.summary.extend(f"checked: {printable(line)}" for line in checked)
+    return outcome
+
+
+def _read_log(results_path: Path) -> list[Any] | VerifyOutcome:
+    """The log's envelopes, or the failed outcome when there is no log or it cannot be read."""
     sidecar = sidecar_path(results_path)
     try:
         envelopes = read_envelopes(sidecar)
@@ -100,77 +155,90 @@ def verify_signoffs(
     if not envelopes:
         missing = "not found" if not sidecar.exists() else "holds no sign-off"
         return VerifyOutcome(ok=False, reasons=[f"no sign-off: {sidecar} {missing}; run govkit signoff first"])
-
-    signers, reasons = _verify_envelopes(envelopes, trusted, f"the trusted keys in {trusted_keys_dir}", today)
-    checked = [f"{len(envelopes)} sign-off(s) against {len(trusted)} trusted key(s) in {trusted_keys_dir}"]
-    reasons += _check_results(results_path, results_bytes, signers, checked)
-    if report_path is not None and expected_report_bytes is not None:
-        reasons += _check_published_report(Path(report_path), expected_report_bytes, checked)
-    if unsigned_report_sha256 is not None:
-        reasons += _check_rendered_report(unsigned_report_sha256, signers, checked)
-    overrides = {"model": model, "current": data, "reference": reference}
-    reasons += _check_files(signers, _recorded_policy_files(results_bytes), overrides, checked)
-
-    approvals = [r for r in signers if r.approves and (r.expires is None or r.expires >= today)]
-    reasons = list(dict.fromkeys(reasons))
-    return VerifyOutcome(
-        ok=not reasons and bool(signers), reasons=reasons, signers=signers, checked=checked, approvals=approvals
-    )
+    return envelopes
 
 
-def _read_results_bytes(results_path: Path) -> bytes:
+def _read_results(results_path: Path) -> tuple[bytes, RunResult | None]:
+    """results.json's bytes, and the result in them when they still parse (a tampered file may not)."""
+    from govkit.results import RunResult
+
     try:
-        return results_path.read_bytes()
+        results_bytes = results_path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{results_path}: results file not found") from None
     except OSError as error:
         raise InputError(f"{results_path}: cannot read the results: {error.strerror or error}") from None
-
-
-def _verify_envelopes(
-    envelopes: list[Any], trusted: Mapping[str, TrustedKey], keys_label: str, today: date
-) -> tuple[list[SignOff], list[str]]:
-    """The sign-offs whose signature verified, and a reason for every envelope that failed or objects."""
-    keys = {keyid: entry.key for keyid, entry in trusted.items()}
-    signers: list[SignOff] = []
-    reasons: list[str] = []
-    for number, envelope in enumerate(envelopes, start=1):
-        label = f"sign-off #{number}"
-        claimed = _claimed_who(envelope)
-        if claimed:  # shown so a reader can tell the envelopes apart, marked as what it is
-            label += f" by {claimed} (unverified claim)"
-        try:
-            body, accepted = dsse_verify(
-                envelope, keys, supported_types=(PAYLOAD_TYPE,), require_all=True, keys_label=keys_label
-            )
-        except SignatureError as error:
-            reasons.append(f"{label}: {error}")
-            continue
-        try:
-            statement = parse_statement(body)
-        except ValueError as error:
-            reasons.append(f"sign-off #{number}: signed, but not a govkit sign-off: {error}")
-            continue
-        key = trusted[accepted[0]]
-        record = to_signoff(statement, keyid=key.keyid, envelope=envelope, verified=True, key_file=str(key.path))
-        signers.append(record)
-        if record.decision == "reject":
-            reasons.append(f"sign-off #{number}: {record.who} rejected this audit (signed {record.signed_at})")
-        if record.expires is not None and record.expires < today:
-            reasons.append(
-                f"sign-off #{number}: the sign-off by {record.who} expired on {record.expires.isoformat()}"
-                f" (today is {today.isoformat()} UTC)"
-            )
-    return signers, reasons
-
-
-def _claimed_who(envelope: Any) -> str | None:
-    if not isinstance(envelope, dict):
-        return None
     try:
-        return claimed_signoff(envelope).who
-    except ValueError:
-        return None
+        return results_bytes, RunResult.from_json(results_bytes.decode("utf-8"))
+    except ValueError:  # also pydantic's ValidationError and UnicodeDecodeError: the hash check will say it changed
+        return results_bytes, None
+
+
+def _refuse_unusable_options(
+    result: RunResult | None, overrides: Mapping[str, str | Path | None], head: str | None
+) -> None:
+    """A file for a role the audit never recorded would be checked against nothing; a head must be a sha256."""
+    if head is not None and not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
+        raise InputError(f"--head {head}: not a sha256 (64 hex digits); give the digest govkit signoff printed")
+    if result is None:
+        return
+    recorded = result.provenance.files
+    for option, role in _OPTION_ROLES.items():
+        given = overrides.get(role)
+        if given is not None and role not in recorded:
+            what = ROLE_LABELS[role]
+            raise InputError(
+                f"--{option} {given}: the audit recorded no {what}, so no sign-off binds one and there is"
+                f" nothing to compare it with; leave --{option} out"
+            )
+
+
+def _judge(assessment: Assessment, trust: Trust, result: RunResult | None, head: str | None) -> VerifyOutcome:
+    """The outcome of the states and the policy, before any file is compared, with its summary lines."""
+    records = assessment.records
+    verdict = result.verdict.value if result is not None else "unknown (results.json does not parse)"
+    passed = result.passed if result is not None else False
+    finding = apply_policy(records, trust.policy, passed=passed, verdict=verdict)
+    reasons = [*assessment.unreadable, *finding.reasons]
+    links = [Link(r.position, r.index, r.previous, r.digest) for r in records]
+    if head is not None:
+        problem = head_problem(links, head)
+        if problem is not None:
+            reasons.insert(0, problem)
+    last = records[-1].digest if records else None
+    policy_name = printable(str(result.policy.get("name", ""))) if result is not None else "?"
+    kind = "trusted-keys file (holders named)" if trust.identities else "folder of keys (names are claims only)"
+    summary = [
+        f"audit: verdict {verdict}, policy {policy_name}",
+        f"trust: {len(trust.keys)} key(s) from {printable(str(trust.source))}, a {kind}",
+        f"policy: {trust.policy.describe()}",
+        *(describe_signoff(r, finding.notes.get(r.position, ())) for r in records),
+        f"log: {len(records)} entr{'y' if len(records) == 1 else 'ies'}, head sha256 {last}",
+    ]
+    return VerifyOutcome(
+        ok=False,
+        reasons=reasons,
+        signers=[r for r in records if r.verified],
+        approvals=finding.approvals,
+        records=records,
+        summary=summary,
+        verdict=verdict,
+        head=last,
+    )
+
+
+def _report_candidates(
+    expected: bytes | None,
+    render_report: Callable[[Sequence[SignOff]], bytes] | None,
+    assessment: Assessment,
+    envelopes: list[Any],
+) -> Iterable[bytes]:
+    """The reports that may be published: as given, or rendered with these states or with none (lazily)."""
+    if expected is not None:
+        yield expected
+    if render_report is not None:
+        yield render_report(assessment.records)
+        yield render_report(assess_envelopes(envelopes).records)
 
 
 def _check_results(results_path: Path, results_bytes: bytes, signers: list[SignOff], checked: list[str]) -> list[str]:
@@ -184,13 +252,13 @@ def _check_results(results_path: Path, results_bytes: bytes, signers: list[SignO
     ]
 
 
-def _check_published_report(report_path: Path, expected: bytes, checked: list[str]) -> list[str]:
+def _check_published_report(report_path: Path, expected: Iterable[bytes], checked: list[str]) -> list[str]:
     checked.append(str(report_path))
     try:
         on_disk = report_path.read_bytes()
     except FileNotFoundError:
         return [f"report {report_path} is missing"]
-    return [] if on_disk == expected else [f"{report_path} was changed after sign-off"]
+    return [] if any(on_disk == candidate for candidate in expected) else [f"{report_path} was changed after sign-off"]
 
 
 def _check_rendered_report(unsigned_report_sha256: str, signers: list[SignOff], checked: list[str]) -> list[str]:
@@ -262,13 +330,3 @@ def _sha256_files(paths: list[Path]) -> str:
     for path in paths:
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _recorded_policy_files(results_bytes: bytes) -> list[str]:
-    """The policy files (child first) that results.json records, or ``[]`` if it cannot say."""
-    try:
-        data = json.loads(results_bytes.decode("utf-8"))
-        files = data["policy"]["files"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
-        return []
-    return [str(p) for p in files] if isinstance(files, list) else []

@@ -41,8 +41,23 @@ def example_audit(
     project = tmp_path_factory.mktemp("project")
     (project / "govkit.yaml").write_text((Path(__file__).parent.parent / "examples/adult/govkit.yaml").read_text())
     (project / "build").symlink_to(adult_build)
-    completed = run(["audit", "--out", str(project / "report")], cwd=project)
+    # the operator trusts the example's tree type on the command line; the config file cannot (issue 15)
+    completed = run(["audit", "--trust-type", TREE, "--out", str(project / "report")], cwd=project)
     return completed, project / "report"
+
+
+TREE = "sklearn.tree._tree.Tree"
+
+
+def test_the_example_config_grants_no_trust(adult_build: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "govkit.yaml").write_text((Path(__file__).parent.parent / "examples/adult/govkit.yaml").read_text())
+    (project / "build").symlink_to(adult_build)
+    # without the operator's --trust-type, the example's skops model is refused: trust is not in the repository
+    completed = run(["audit", "--out", str(project / "report")], cwd=project)
+    assert completed.returncode == 2
+    assert f"pass --trust-type {TREE}" in completed.stderr
 
 
 def test_example_audit_writes_every_output_with_real_numbers(example_audit) -> None:
@@ -228,7 +243,7 @@ def test_untrusted_skops_types_are_named(adult_build: Path, tmp_path: Path) -> N
     assert line == (
         f"govkit: error: {adult_build / 'model.skops'}: holds types that are not trusted: sklearn.tree._tree.Tree; "
         "if you trust this file, pass --trust-type sklearn.tree._tree.Tree "
-        "(or list them under trusted_types in govkit.yaml)"
+        "(or list them under trusted_types in govkit.yaml and pass --trust-config)"
     )
 
 

@@ -56,6 +56,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GOVKIT_TRUST_CONFIG", "1")  # this config's trusted_types are confirmed by the operator
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / "govkit.yaml").write_text(

@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from govkit.cli import main
 
 PLUGINS = Path(__file__).parent / "plugins"
+# The example's skops model holds a tree; the operator trusts its type on the command line.
+TRUST_EXAMPLE = ("--trust-type", "sklearn.tree._tree.Tree")
+FORMATS_JSON_HTML = ("--format", "json", "--format", "html")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -96,7 +99,7 @@ def test_policies_lists_the_bundled_ones() -> None:
 
 def test_lending_policy_applies_its_thresholds_and_the_report_shows_refs(adult_project: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "govkit.cli", "audit", "--policy", "lending", "--format", "json", "--format", "html"],
+        [sys.executable, "-m", "govkit.cli", "audit", "--policy", "lending", *TRUST_EXAMPLE, *FORMATS_JSON_HTML],
         cwd=adult_project,
         capture_output=True,
         text=True,

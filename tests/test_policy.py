@@ -99,7 +99,8 @@ checks:
     with pytest.raises(PolicyError) as caught:
         load_policy(bad)
     assert caught.value.problems == [
-        "lending.yaml: colour: unknown key 'colour' (allowed: version, name, description, extends, model_card, checks)",
+        "lending.yaml: colour: unknown key 'colour' "
+        "(allowed: version, name, description, extends, model_card, not_evaluated, checks)",
         "lending.yaml: checks[0].fail_if: give exactly one of gt, ge, lt, le",
         "lending.yaml: checks[1].severity: 'critical' is not allowed (use 'blocking' or 'advisory')",
         "lending.yaml: checks[2].id: unknown check 'fairness.demographic_parity_diference' "

@@ -6,18 +6,25 @@ Paths in the file are relative to the file's own folder. Command-line options ov
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from govkit.errors import PolicyError
-from govkit.outputs import OUTPUT_FILES, OutputFormat, refuse_to_overwrite_inputs
+from govkit.outputs import OUTPUT_FILES, OutputFormat, check_output_folder, refuse_to_overwrite_inputs
 from govkit.policy import ModelCard, read_yaml, validation_messages
 
+if TYPE_CHECKING:
+    from govkit.policy import Policy
+
 CONFIG_NAME = "govkit.yaml"
+# Set by whoever owns the CI job (not the repository) to let the config file's trust settings count.
+TRUST_ENV = "GOVKIT_TRUST_CONFIG"
+TRUST_KEYS = ("trust_pickle", "trusted_types", "model_sha256")
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("html", "json")
 
 
@@ -95,6 +102,36 @@ class AuditRequest:
     templates: str | None
 
 
+def refuse_config_trust(config: AuditConfig, source: Path | None, confirmed: bool) -> None:
+    """A config file lives in the repository, so on a pull request the branch writes it: it must not decide
+    which code a model file may run. Its trust settings count only when the operator confirms them with
+    ``--trust-config`` or with ``GOVKIT_TRUST_CONFIG=1`` in the CI job's environment."""
+    if confirmed or os.environ.get(TRUST_ENV) == "1" or source is None:
+        return
+    given = [key for key in TRUST_KEYS if key in config.model_fields_set and getattr(config, key)]
+    if given:
+        raise PolicyError(
+            [
+                f"{source.name}: {', '.join(given)}: a config file cannot grant trust in a model file (whoever edits "
+                "the file could make govkit run code); pass --trust-type/--trust-pickle/--model-sha256 on the "
+                f"command line, or confirm the file's settings with --trust-config or {TRUST_ENV}=1"
+            ]
+        )
+
+
+def skipped_families(values: Any, policy: Policy) -> list[str]:
+    """Families the operator leaves out on the command line (``--skip-family``), recorded in the results as
+    the policy's ``not_evaluated``: they may measure nothing without making the verdict incomplete."""
+    from govkit.registry import family_names
+
+    known = family_names()
+    names = [name for name in dict.fromkeys(_split(values)) if name not in policy.not_evaluated]
+    for name in names:
+        if name not in known:
+            raise PolicyError([f"--skip-family: unknown family '{name}'; use one of {', '.join(known)}"])
+    return names
+
+
 def _split(values: Any) -> list[str]:
     """``a,b`` or ``["a", "b"]`` or ``("a,b", "c")`` as a list of names."""
     if values is None:
@@ -111,9 +148,13 @@ def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> 
     Outputs that would overwrite an audited file are refused here, before anything runs.
     """
     from govkit.policy import load_policy
+    from govkit.report.html import validate_templates
 
     found = Path(config_path) if config_path is not None else find_config()
     config, base = load_config(found) if found is not None else (AuditConfig(), Path.cwd())
+    refuse_config_trust(config, found, confirmed=bool(options.get("trust_config")))
+    if options.get("templates"):
+        validate_templates(options["templates"])  # before the audit: a broken or unsafe template costs nothing
 
     def pick(option: str, configured: Any, path: bool = False) -> Any:
         given = options.get(option)
@@ -122,8 +163,10 @@ def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> 
         return resolve(base, configured) if path else configured
 
     policy = load_policy(options["policy"]) if options.get("policy") else load_policy(config.policy, relative_to=base)
+    policy.not_evaluated = [*policy.not_evaluated, *skipped_families(options.get("skip_families"), policy)]
     data, reference, model = (pick(name, getattr(config, name), path=True) for name in ("data", "reference", "model"))
     out = Path(pick("out", config.out, path=True))
+    check_output_folder(out)  # refused before anything runs, not after the audit
     formats = list(options.get("formats") or config.formats)
     refuse_to_overwrite_inputs(
         [out / OUTPUT_FILES[f] for f in formats], [Path(p) for p in (data, reference, model) if p]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govkit.errors import PolicyError
-from govkit.registry import builtin_check_ids, find_check
+from govkit.registry import builtin_check_ids, family_names, find_check
 from govkit.resources import bundled_policies
 from govkit.results import Threshold
 
@@ -31,6 +32,8 @@ class StrictThreshold(Threshold):
         given = [name for name in ("gt", "ge", "lt", "le") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of gt, ge, lt, le")
+        if not math.isfinite(bound := float(getattr(self, given[0]))):  # NaN or inf judges nothing
+            raise ValueError(f"{given[0]}: {bound} is not a finite number; give a number such as 0.1")
         return self
 
 
@@ -78,6 +81,7 @@ class PolicyFile(BaseModel):
     description: str = ""
     extends: str | None = None
     model_card: ModelCard = Field(default_factory=ModelCard)
+    not_evaluated: list[str] = Field(default_factory=list)  # families left out on purpose: may measure nothing
     checks: list[CheckSpec] = Field(default_factory=list)
 
 
@@ -99,6 +103,7 @@ class Policy:
     model_card: ModelCard
     checks: list[ResolvedCheck]
     files: list[Path] = field(default_factory=list)  # child first, then its parents
+    not_evaluated: list[str] = field(default_factory=list)  # families opted out, from every file of the chain
 
     @property
     def sha256(self) -> str:
@@ -114,6 +119,8 @@ class Policy:
             "files": [str(path) for path in self.files],
             "extends": [path.stem for path in self.files[1:]],
             "sha256": self.sha256,
+            # only when set, so the results of other policies keep their bytes
+            **({"not_evaluated": list(self.not_evaluated)} if self.not_evaluated else {}),
         }
 
 
@@ -176,21 +183,63 @@ def validation_messages(error: ValidationError, model: type[BaseModel], prefix: 
     return lines
 
 
+# How many nodes YAML aliases may add to a document once expanded. Anchors that share a block of
+# thresholds stay well inside it; a "billion laughs" of nested aliases (a few hundred bytes standing
+# for gigabytes once any code walks or prints the value) is refused before it is built.
+YAML_ALIAS_BUDGET = 10_000
+
+
 def read_yaml(path: Path, label: str) -> Any:
-    """Parse YAML; a syntax error becomes ``label: line L, column C: problem``."""
+    """Parse YAML; a syntax error becomes ``label: line L, column C: problem``.
+
+    The document is composed first and its size with every alias expanded is counted: aliases that
+    would add more than ``YAML_ALIAS_BUDGET`` nodes, or refer to themselves, are refused. Nothing of
+    the file is echoed beyond the parser's short problem text, cut at 60 characters.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise PolicyError([f"{label}: file not found"]) from None
     except UnicodeDecodeError:
         raise PolicyError([f"{label}: not a UTF-8 text file"]) from None
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        unique: set[int] = set()
+        if _expanded_size(node, unique, set()) - len(unique) > YAML_ALIAS_BUDGET:
+            raise PolicyError([f"{label}: its aliases (*name) expand too far; write the values out instead"])
+        return loader.construct_document(node)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        problem = problem if len(problem) <= 60 else problem[:57] + "..."
         raise PolicyError([f"{label}: {where}{problem} (fix the YAML syntax)"]) from None
+    except RecursionError:
+        raise PolicyError([f"{label}: nested too deeply to be a policy or config"]) from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, unique: set[int], open_nodes: set[int]) -> int:
+    """Nodes in ``node`` with every alias expanded (``unique`` collects the distinct ones); stops
+    counting once past the budget, and a node inside itself counts as past it."""
+    if id(node) in open_nodes:
+        return YAML_ALIAS_BUDGET + len(unique) + 1
+    unique.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        return 1
+    open_nodes.add(id(node))
+    total = 1
+    children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+    for child in children:
+        total += _expanded_size(child, unique, open_nodes)
+        if total - len(unique) > YAML_ALIAS_BUDGET:
+            break
+    open_nodes.discard(id(node))
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,18 +264,11 @@ def resolve_policy_path(reference: str | Path, relative_to: Path | None = None) 
     )
 
 
-class PolicyHeader(BaseModel):
+class PolicyHeader(PolicyFile):
     """Everything in a policy file but its checks, validated on its own so that a mistake
     at the top does not hide the mistakes in the checks."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    version: Literal[1]
-    name: str
-    description: str = ""
-    extends: str | None = None
-    model_card: ModelCard = Field(default_factory=ModelCard)
-    checks: Any = None
+    checks: Any = None  # checked one by one, each problem located
 
 
 def _parse_file(path: Path) -> tuple[PolicyFile | None, list[str]]:
@@ -239,6 +281,7 @@ def _parse_file(path: Path) -> tuple[PolicyFile | None, list[str]]:
     header: PolicyHeader | None = None
     try:
         header = PolicyHeader.model_validate(data)
+        problems += _unknown_families(header.not_evaluated)
     except ValidationError as error:
         problems += validation_messages(error, PolicyFile)
     raw_checks = data.get("checks") or []
@@ -288,10 +331,33 @@ def _check_entry(
     return []
 
 
+def _unknown_families(names: list[str]) -> list[str]:
+    known = family_names()
+    hint = f"; use one of {', '.join(known)}"
+    return [f"not_evaluated[{i}]: unknown family '{n}'{_did_you_mean(n, known)}{hint}" for i, n in enumerate(names)
+            if n not in known]  # fmt: skip
+
+
 def _threshold_directions(where: str, spec: CheckSpec) -> list[str]:
     if spec.warn_if and spec.fail_if and spec.warn_if.operator()[0][0] != spec.fail_if.operator()[0][0]:
         return [f"{where}: warn_if and fail_if point in opposite directions; use gt/ge for both or lt/le for both"]
     return []
+
+
+def threshold_problems(spec: CheckSpec, unit: str) -> list[str]:
+    """What is wrong with a check's thresholds once inheritance is merged: a bound outside the range of the
+    check's unit, and a warn band that ``fail_if`` covers entirely (the warning could never fire)."""
+    problems = [
+        f"{key} {threshold.describe()} {outside}"
+        for key, threshold in (("warn_if", spec.warn_if), ("fail_if", spec.fail_if))
+        if threshold is not None and (outside := threshold.outside_range_of(unit))
+    ]
+    if spec.warn_if is not None and spec.fail_if is not None and spec.fail_if.covers(spec.warn_if):
+        problems.append(
+            f"warn_if {spec.warn_if.describe()} can never fire: fail_if {spec.fail_if.describe()} already fails "
+            "every value it would warn on; move warn_if to the passing side of fail_if, or set warn_if: null"
+        )
+    return problems
 
 
 def _merge(parent: CheckSpec, child: CheckSpec) -> CheckSpec:
@@ -321,6 +387,7 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
         model_card=ModelCard.model_validate(card),
         checks=resolved_checks,
         files=[file_path for file_path, _ in chain],
+        not_evaluated=list(dict.fromkeys(name for _, parsed in reversed(chain) for name in parsed.not_evaluated)),
     )
 
 
@@ -377,5 +444,6 @@ def _resolve_checks(chain: list[tuple[Path, PolicyFile]]) -> tuple[list[Resolved
         except ValidationError as error:
             problems += [f"{location}.params: {line}" for line in validation_messages(error, found[1].params)]
             continue
+        problems += [f"{location}: {line}" for line in threshold_problems(spec, found[1].unit)]
         resolved_checks.append(ResolvedCheck(spec=spec, params=params, source=location))
     return resolved_checks, problems

@@ -27,6 +27,10 @@ class Status(StrEnum):
     ERROR = "error"  # the check raised; the rest of the audit ran on
 
 
+# The statuses that mean a check measured something; skip and error mean it did not.
+MEASURED = frozenset({Status.PASS, Status.WARN, Status.FAIL, Status.INCONCLUSIVE})
+
+
 class Verdict(StrEnum):
     """The audit as a whole, as a PM reads it."""
 
@@ -34,6 +38,10 @@ class Verdict(StrEnum):
     PASS_WITH_WARNINGS = "pass_with_warnings"
     FAIL = "fail"
     INCOMPLETE = "incomplete"
+
+
+# Units whose values lie in a fixed range (CheckDef.unit): a bound outside it judges nothing.
+UNIT_RANGES: dict[str, tuple[float, float]] = {"share": (0.0, 1.0), "ratio": (0.0, 1.0)}
 
 
 class Threshold(BaseModel):
@@ -67,6 +75,27 @@ class Threshold(BaseModel):
         op, bound = self.operator()
         symbol = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}[op]
         return f"{symbol} {bound:g}"
+
+    def covers(self, other: Threshold) -> bool:
+        """True when every value ``other`` is met by is also met by this threshold (same direction only).
+
+        A fail_if that covers its warn_if leaves the warning no value to fire on.
+        """
+        (op, at), (other_op, other_at) = self.operator(), other.operator()
+        if op[0] != other_op[0]:
+            return False
+        if op[0] == "l":  # lt/le mirrored onto gt/ge
+            at, other_at = -at, -other_at
+        # other's region starts at other_at; it escapes this one only past this one's start, or at the same
+        # start when other includes it (ge/le) and this one does not (gt/lt)
+        return at < other_at or (at == other_at and not (other_op in ("ge", "le") and op in ("gt", "lt")))
+
+    def outside_range_of(self, unit: str) -> str:
+        """Why this bound cannot judge a value of ``unit`` (a share or ratio lies in 0..1), or ""."""
+        low, high = UNIT_RANGES.get(unit, (float("-inf"), float("inf")))
+        if low <= self.operator()[1] <= high:
+            return ""
+        return f"is outside {low:g}..{high:g}, the range of a {unit}; give a bound between {low:g} and {high:g}"
 
 
 class Measurement(BaseModel):
@@ -107,13 +136,21 @@ class CheckResult(BaseModel):
     duration_seconds: float = 0.0
 
     @property
+    def measured(self) -> bool:
+        """True when the check produced a judged measurement (pass, warn, fail or inconclusive)."""
+        return self.status in MEASURED
+
+    @property
     def blocks(self) -> bool:
-        """True when this result stops a deployment on its own."""
-        if self.severity != "blocking":
-            return False
-        if self.status in (Status.FAIL, Status.ERROR):
+        """True when this result stops a deployment on its own.
+
+        ``severity`` decides what a finding does: a blocking fail or error blocks. ``required`` decides what
+        missing evidence does: a required check that was skipped, inconclusive or errored blocks whatever
+        its severity (an advisory check can be required: its finding only warns, but it must be produced).
+        """
+        if self.severity == "blocking" and self.status in (Status.FAIL, Status.ERROR):
             return True
-        return self.required and self.status in (Status.SKIP, Status.INCONCLUSIVE)
+        return self.required and self.status in (Status.SKIP, Status.INCONCLUSIVE, Status.ERROR)
 
 
 class Provenance(BaseModel):
@@ -186,9 +223,33 @@ class RunResult(BaseModel):
         return counts
 
     @property
+    def not_evaluated(self) -> list[str]:
+        """Families the operator opted out of on purpose (the policy's ``not_evaluated``)."""
+        names = self.policy.get("not_evaluated") or []
+        return [str(name) for name in names] if isinstance(names, list) else []
+
+    @property
+    def unmeasured_families(self) -> list[str]:
+        """Families the policy enables that measured nothing (every check skipped or errored), in check order,
+        leaving out those the operator opted out of. Any of them makes the verdict incomplete: a pass must rest
+        on evidence from every family the policy asks for."""
+        measured = {c.family for c in self.checks if c.measured}
+        opted_out = set(self.not_evaluated)
+        found: list[str] = []
+        for check in self.checks:
+            if check.family not in measured and check.family not in opted_out and check.family not in found:
+                found.append(check.family)
+        return found
+
+    @property
     def blocking(self) -> list[CheckResult]:
-        """The checks that stop deployment, under this run's ``fail_on`` setting."""
-        found = [c for c in self.checks if c.blocks]
+        """The checks that stop deployment, under this run's ``fail_on`` setting.
+
+        Besides blocking findings and missing required evidence, every check of a family that measured
+        nothing blocks: the family was asked for and gave no evidence.
+        """
+        unmeasured = set(self.unmeasured_families)
+        found = [c for c in self.checks if c.blocks or c.family in unmeasured]
         if self.fail_on == "warn":
             found += [c for c in self.checks if c.severity == "blocking" and c.status == Status.WARN]
         return found
@@ -255,7 +316,7 @@ class RunResult(BaseModel):
             raise InputError(f"{path}: cannot read the results: {error.strerror or error}") from None
         try:
             return data, cls.from_json(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, ValidationError) as error:
+        except (UnicodeDecodeError, ValueError, ValidationError, RecursionError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise InputError(f"{path}: not a govkit results file ({first})") from None
 

@@ -48,6 +48,12 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     "--trust-pickle", is_flag=True, default=None, help="Allow loading a pickle/joblib model; it can run code."
 )
 @click.option("--model-sha256", help="Refuse the model file unless its sha256 matches.")
+@click.option(
+    "--trust-config",
+    is_flag=True,
+    default=None,
+    help="Accept trusted_types, trust_pickle and model_sha256 from the config file (or GOVKIT_TRUST_CONFIG=1).",
+)
 @click.option("--seed", type=int, help="Seed for every sample taken (default 0).")
 @click.option(
     "--fail-on", type=click.Choice(["fail", "warn"]), help="Exit 1 on failures only (default) or on warnings too."
@@ -56,6 +62,12 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     "--templates",
     type=click.Path(file_okay=False, exists=True),
     help="Folder with report templates overriding the bundled ones.",
+)
+@click.option(
+    "--skip-family",
+    "skip_families",
+    multiple=True,
+    help="A family left out on purpose: it may measure nothing without making the verdict incomplete.",
 )
 @handle_errors
 def audit(config_path: str | None, **options: Any) -> None:
@@ -72,16 +84,20 @@ def audit(config_path: str | None, **options: Any) -> None:
 
 
 def _print_summary(result: Any, written: dict[str, Path]) -> None:
-    from govkit.report.text import STATUS_TEXT, VERDICT_TEXT, finding
+    from govkit.report.text import STATUS_TEXT, VERDICT_TEXT, finding, terminal_safe
 
     label, explanation = VERDICT_TEXT[result.verdict]
     counts = result.counts
     click.echo(f"Verdict: {label}. {explanation}")
     click.echo("  " + ", ".join(f"{counts[s.value]} {STATUS_TEXT[s].lower()}" for s in STATUS_TEXT))
+    for family in result.unmeasured_families:
+        click.echo(f"  not evaluated: {family} measured nothing; give its checks their inputs or opt out")
+    unmeasured = set(result.unmeasured_families)
     for check in result.blocking:
-        click.echo(f"  blocking: {finding(check)}")
+        if check.family not in unmeasured:
+            click.echo(f"  blocking: {terminal_safe(finding(check))}")
     for name, path in written.items():
-        click.echo(f"  {name}: {path}")
+        click.echo(f"  {name}: {terminal_safe(str(path))}")
 
 
 @click.command("render")
@@ -99,16 +115,25 @@ def _print_summary(result: Any, written: dict[str, Path]) -> None:
     type=click.Path(file_okay=False, exists=True),
     help="Folder with report templates overriding the bundled ones.",
 )
+@click.option(
+    "--trusted-keys",
+    type=click.Path(exists=True),
+    help="Trusted-keys file (or folder of *.pub): the report then shows each sign-off's verified state.",
+)
 @handle_errors
-def render_command(results: str, out: str | None, formats: tuple[str, ...], templates: str | None) -> None:
+def render_command(
+    results: str, out: str | None, formats: tuple[str, ...], templates: str | None, trusted_keys: str | None
+) -> None:
     """Rebuild the report and other outputs from a results.json, without re-running any check."""
     from govkit import api
-    from govkit.signoff import read_signoffs
+    from govkit.signoff import assess_signoffs, read_signoffs
 
     path = Path(results)
     chosen = list(formats or ("html", "junit", "markdown"))
+    # without trust material every sign-off shows as "not verified", never as an approval
+    signoffs = assess_signoffs(path, Path(trusted_keys)) if trusted_keys else read_signoffs(path)
     written = api.render(
-        path, Path(out) if out else path.parent, formats=chosen, templates=templates, signoffs=read_signoffs(path)
+        path, Path(out) if out else path.parent, formats=chosen, templates=templates, signoffs=signoffs
     )
     for name, target in written.items():
         click.echo(f"{name}: {target}")

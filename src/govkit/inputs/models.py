@@ -117,7 +117,7 @@ def _load_skops(path: Path, blob: bytes | None, trusted_types: list[str]) -> Any
         raise coded(
             "GK304",
             f"{_where(path)}: holds types that are not trusted: {', '.join(missing)}; if you trust this file, "
-            f"pass {flags} (or list them under trusted_types in govkit.yaml)",
+            f"pass {flags} (or list them under trusted_types in govkit.yaml and pass --trust-config)",
             ModelTrustError,
         )
     trusted = [name for name in untrusted if name in trusted_types]

@@ -15,7 +15,8 @@ VERDICT_TEXT = {
     Verdict.FAIL: ("Fail", "At least one blocking check failed: do not deploy without addressing it."),
     Verdict.INCOMPLETE: (
         "Incomplete",
-        "A blocking or required check could not run or could not be judged: the evidence is incomplete.",
+        "A blocking or required check could not run or could not be judged, or a family the policy enables "
+        "measured nothing: the evidence is incomplete.",
     ),
 }
 
@@ -26,14 +27,6 @@ STATUS_TEXT = {
     Status.INCONCLUSIVE: "Inconclusive",
     Status.SKIP: "Skipped",
     Status.ERROR: "Error",
-}
-
-FAMILY_TITLES = {
-    "quality": "Data quality",
-    "drift": "Drift",
-    "fairness": "Fairness",
-    "explain": "Explanations",
-    "performance": "Model performance",
 }
 
 
@@ -82,3 +75,24 @@ def finding(check: CheckResult) -> str:
     if sentence:
         return f"{check.title} is {value} ({bounds}). {sentence}"
     return f"{check.title} is {value} ({bounds})."
+
+
+# Characters that reorder what a terminal shows (the "Trojan Source" bidi controls) without being
+# control characters themselves.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as one terminal line with every control and bidi character shown escaped (``\\x1b``,
+    ``\\u202e``), so a column name or category value cannot move the cursor, recolour, retitle the
+    window or reverse what the reader sees."""
+    shown: list[str] = []
+    for char in text:
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            shown.append(f"\\x{code:02x}")
+        elif char in _BIDI or char in "\u2028\u2029":
+            shown.append(f"\\u{code:04x}")
+        else:
+            shown.append(char)
+    return "".join(shown)

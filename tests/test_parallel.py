@@ -172,3 +172,42 @@ def test_no_predictions_at_all_never_leaves_the_worker_waiting(adult_build) -> N
     ctx = prepare(data=current, reference=reference, target="income-per-year", positive_label=">50K").context
     checks = run_policy(load_policy("default"), ctx)
     assert {c.id: c.status for c in checks}["drift.prediction_drift"] == Status.SKIP
+
+
+def test_the_wait_for_the_worker_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that never answers is stopped after GOVKIT_WORKER_TIMEOUT; its checks run here."""
+    import time
+
+    parent = os.getpid()
+
+    def run_check(check: ResolvedCheck, context: AuditContext) -> CheckResult:
+        if os.getpid() != parent:
+            time.sleep(60)
+        return _result(check, 1.0)
+
+    monkeypatch.setenv(parallel.TIMEOUT_VARIABLE, "0.5")
+    checks = _checks("quality.a", "drift.b")
+    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], _context(), run_check)
+    assert worker is not None
+    started = time.monotonic()
+    results = parallel.merge(checks, _context(), run_check, worker)
+    assert time.monotonic() - started < 10
+    assert [(r.id, int(r.message)) for r in results] == [("quality.a", parent), ("drift.b", parent)]
+
+
+def test_no_fork_from_a_parent_running_other_threads() -> None:
+    """fork copies one thread; a lock held by another (an import lock) would stay held in the worker."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="someone-else")
+    other.start()
+    try:
+        checks = _checks("drift.b")
+        assert parallel.Worker.start(checks, _context(), lambda c, x: _result(c, 1.0)) is None
+    finally:
+        stop.set()
+        other.join()
+    worker = parallel.Worker.start(_checks("drift.b"), _context(), lambda c, x: _result(c, 1.0))
+    assert worker is not None
+    worker.stop()

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from govkit.errors import InputError
+from govkit.errors import EXIT_USAGE, InputError
 from govkit.outputs import OUTPUT_FILES
 from govkit.policy import Policy, load_policy
 from govkit.preflight import Preflight
@@ -138,25 +138,57 @@ def render(
     gives byte-identical files. A results file written before families were recorded in it gets
     their titles from the installed families.
     """
-    from govkit.outputs import refuse_to_overwrite_inputs, write_text_atomic
-    from govkit.report import render_format
+    from govkit.outputs import check_output_folder, output_lock, refuse_to_overwrite_inputs, write_set
 
     source = None if isinstance(result, RunResult) else Path(result)
     loaded = result if isinstance(result, RunResult) else RunResult.read(result)
     families = unrecorded_families(loaded)
     folder = Path(out)
+    check_output_folder(folder)
     # never write over the audited files, nor over the results file being rendered
     audited = [Path(entry["path"]) for entry in loaded.provenance.files.values() if entry.get("path")]
     refuse_to_overwrite_inputs(
         [folder / OUTPUT_FILES[name] for name in formats if not (name == "json" and source is None)],
         [*audited, source],
     )
-    written: dict[str, Path] = {}
-    for name in formats:
-        text = (
-            loaded.to_json()
-            if name == "json"
-            else render_format(loaded, name, templates=templates, signoffs=signoffs, families=families)
+
+    def produce(name: str) -> str:
+        return _render_one(loaded, name, templates, signoffs, families, kept="json" in formats)
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"{folder}: cannot create the output folder ({error.strerror})", code="GK402") from None
+    # results.json first, on its own: whatever fails later, the measurements are kept
+    first = ("json", loaded.to_json()) if "json" in formats else None
+    with output_lock(folder):
+        return write_set(folder, first, produce, [name for name in formats if name != "json"])
+
+
+def _render_one(
+    result: RunResult,
+    name: str,
+    templates: str | Path | None,
+    signoffs: Sequence[SignOff],
+    families: Sequence[Any],
+    kept: bool,
+) -> str:
+    """One renderer's text; its failure becomes one line naming it (exit 2 for the user's own
+    templates, exit 3 for a fault in govkit's renderer), and results.json stays written."""
+    from govkit.errors import EXIT_INTERNAL, GovkitError
+    from govkit.report import render_format
+
+    lost = f"the {name} output was not written" + (" (results.json was)" if kept else "")
+    try:
+        return render_format(result, name, templates=templates, signoffs=signoffs, families=families)
+    except GovkitError as error:
+        named = GovkitError(f"{lost}: {error}", code=error.code)
+        named.exit_code = error.exit_code
+        raise named from error
+    except Exception as error:
+        failure = GovkitError(
+            f"{lost}: {type(error).__name__}: {error}"
+            + ("; check the templates" if templates is not None and name == "html" else "; report it")
         )
-        written[name] = write_text_atomic(folder / OUTPUT_FILES[name], text)
-    return written
+        failure.exit_code = EXIT_USAGE if templates is not None and name == "html" else EXIT_INTERNAL
+        raise failure from error

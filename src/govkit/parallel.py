@@ -9,7 +9,9 @@ then receives the plan (input columns, task, favourable label) and, for the few 
 them, the model's predictions through a pipe.
 
 If the worker cannot start, crashes or returns nothing, its checks run here as usual: the audit
-never loses a check. Only on Linux, where fork is the normal way to start a process.
+never loses a check. Only on Linux, where fork is the normal way to start a process, and only from a
+single-threaded parent (a library caller running audits in threads gets them without the worker).
+The wait for the worker's results is bounded: past it, the worker is stopped and its checks run here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from govkit.registry import find_check, split_check_id
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 WORKER_FAMILIES = frozenset({"drift"})
 DISABLE_VARIABLE = "GOVKIT_PARALLEL"
 PREDICTION_INPUTS = frozenset({"prediction", "probability", "classifier"})
+TIMEOUT_VARIABLE = "GOVKIT_WORKER_TIMEOUT"
+DEFAULT_TIMEOUT = 900.0
 
 
 def available() -> bool:
@@ -73,7 +78,7 @@ class Worker:
         """
         import multiprocessing
 
-        if not checks or not available():
+        if not checks or not available() or not _single_threaded():
             return None
         context = multiprocessing.get_context("fork")
         receive_results, send_results = context.Pipe(duplex=False)
@@ -139,9 +144,14 @@ class Worker:
         self._sender = threading.Thread(target=send, name="govkit-send", daemon=True)
         self._sender.start()
 
-    def results(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-        """The worker's results and sampling records, or None when it ended without sending them."""
+    def results(self, timeout: float | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """The worker's results and sampling records, or None when it ended without sending them or
+        did not send them within ``timeout`` seconds (default: $GOVKIT_WORKER_TIMEOUT, else 900)."""
+        deadline = time.monotonic() + (worker_timeout() if timeout is None else timeout)
         try:
+            while not self._results.poll(max(0.0, min(1.0, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    return None  # the worker is stopped below; its checks run here
             return self._results.recv()
         except (EOFError, OSError):
             return None
@@ -159,6 +169,28 @@ class Worker:
             self._process.join()
         if self._sender is not None:
             self._sender.join(timeout=1)
+
+
+def worker_timeout() -> float:
+    """Seconds the audit waits for the worker before running its checks itself."""
+    try:
+        return max(0.0, float(os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+# Threads that may run while the worker forks: govkit's own senders (a pipe write, no lock the worker
+# needs), and tqdm's monitor, which one of the engines starts once per process and which only sleeps
+# and takes tqdm's own lock for a moment every ten seconds (the worker shows no progress bars).
+_HARMLESS_THREADS = frozenset({"govkit-send", "tqdm_monitor"})
+
+
+def _single_threaded() -> bool:
+    """Forking copies only the calling thread: a lock another thread holds (an import lock, a
+    logging lock) stays held forever in the child. So no fork while any thread but this one (or
+    govkit's own message senders, which hold none of those) is running."""
+    current = threading.current_thread()
+    return all(thread is current or thread.name in _HARMLESS_THREADS for thread in threading.enumerate())
 
 
 def _warm_up(checks: list[ResolvedCheck]) -> None:

@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, str] = {
     "GK308": "not-a-model",
     "GK309": "invalid-sha256-pin",
     "GK401": "output-overwrites-input",  # reserved for govkit.outputs.refuse_to_overwrite_inputs
+    "GK402": "output-not-writable",  # raised by govkit.outputs (check_output_folder, output_lock)
 }
 
 

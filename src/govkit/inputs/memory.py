@@ -61,3 +61,14 @@ def guard_file_size(path: Path, estimate: int) -> None:
             f"{_where(path)}: needs at least {human_size(estimate)} of memory once read, but only "
             f"{human_size(available)} is free; audit a sample of its rows, or set {MEMORY_GUARD_ENV}=off to try anyway",
         )
+
+
+def guard_gzip_size(path: Path) -> None:
+    """Refuse a gzip file whose inflated text would not fit, counted in a stream before it is read."""
+    from govkit.inputs.estimate import inflated_size
+
+    if not memory_guard_enabled():
+        return
+    available = available_memory()
+    if available is not None:
+        guard_file_size(path, max(path.stat().st_size, inflated_size(path, stop_after=available)))

@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 from govkit.errors import InputError
 from govkit.inputs.codes import coded
+from govkit.inputs.estimate import parquet_memory
 from govkit.inputs.files import (
     GZIP_MAGIC,
     PARQUET_MAGIC,
@@ -24,7 +25,7 @@ from govkit.inputs.files import (
     _tail,
     _where,
 )
-from govkit.inputs.memory import guard_file_size
+from govkit.inputs.memory import guard_file_size, guard_gzip_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +85,10 @@ def read_table(path: str | Path, role: str = "data", option: str = "--data") -> 
         if problem is not None:
             raise problem
         compressed = head.startswith(GZIP_MAGIC)
-        guard_file_size(path, path.stat().st_size)
+        if compressed:
+            guard_gzip_size(path)  # the inflated size, not the compressed one
+        else:
+            guard_file_size(path, path.stat().st_size)
         frame, header = _read_csv(path, compressed)
     duplicates = duplicate_headers(header)
     if duplicates:
@@ -117,8 +121,8 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[str]]:
     duplicates = duplicate_headers(header)
     if duplicates:
         raise duplicate_columns_error(str(path), duplicates)
-    uncompressed = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-    guard_file_size(path, uncompressed)
+    # the decoded size from the footer: dictionary-encoded strings are tiny on disk, not in a frame
+    guard_file_size(path, parquet_memory(metadata))
     try:
         frame = pd.read_parquet(path)
     except Exception as error:  # damaged pages, unsupported types, ...
@@ -171,6 +175,10 @@ def _read_csv(path: Path, compressed: bool) -> tuple[pd.DataFrame, list[str]]:
         raise coded(
             "GK110", f"{_where(path)}: malformed CSV ({_first_line(error)}); check its quotes, or export it again"
         ) from None
+    except csv.Error as error:  # e.g. a field over the csv module's 131,072-character limit
+        raise coded(
+            "GK110", f"{_where(path)}: malformed CSV ({_first_line(error)}); check its quotes, or export it again"
+        ) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise coded(
             "GK107",
@@ -216,12 +224,15 @@ def _first_long_row(path: Path, compressed: bool, width: int) -> tuple[int, int]
     with _open_text(path, compressed) as stream:
         reader = csv.reader(stream)
         seen_header = False
-        for row in reader:
-            if not row:
-                continue
-            if seen_header and len(row) > width:
-                return reader.line_num, len(row)
-            seen_header = True
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                if seen_header and len(row) > width:
+                    return reader.line_num, len(row)
+                seen_header = True
+        except csv.Error:  # a field too long for the csv module: what pandas saw will do
+            pass
     return 2, width + 1  # pandas saw one; the csv module disagrees about quoting
 
 

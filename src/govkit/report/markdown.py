@@ -8,9 +8,36 @@ from govkit.results import RunResult
 ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "💥", "skip": "⏭️", "inconclusive": "❔"}
 
 
+# Characters that make Markdown live (links, images, emphasis, code, headings, table cells, strike
+# through); each is shown as itself with a backslash before it. Parentheses are left as written: a
+# link or image needs an unescaped "]" before its "(", and the many "(48 passed)" stay readable.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]!#|~")
+# What a renderer links by itself: @mentions and bare URLs; a zero-width space breaks each.
+_AUTOLINKS = (("@", "@\u200b"), ("://", ":\u200b//"), ("www.", "www\u200b."))
+
+
 def _cell(text: str) -> str:
-    """Markdown table cells cannot hold pipes, newlines or raw HTML."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as Markdown shows it literally, on one line: column names and category values come from
+    the data, so nothing in them may become a link, image, mention, HTML or a table break."""
+    shown: list[str] = []
+    for char in text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"):
+        if char in _MARKDOWN_PUNCTUATION:
+            shown.append("\\" + char)
+        elif char in "\r\n\t" or not char.isprintable():
+            shown.append(" ")
+        else:
+            shown.append(char)
+    escaped = "".join(shown)
+    for found, broken in _AUTOLINKS:
+        escaped = escaped.replace(found, broken)
+    return escaped
+
+
+def _code(text: str) -> str:
+    """An identifier in a code span, unless it holds what a code span cannot (then escaped text)."""
+    if text and all(char.isalnum() or char in "._:-/" for char in text) and "://" not in text:
+        return f"`{text}`"
+    return _cell(text)
 
 
 def render_markdown(result: RunResult) -> str:
@@ -31,13 +58,14 @@ def render_markdown(result: RunResult) -> str:
     if result.blocking:
         lines += ["### Blocking", ""]
         lines += [
-            f"- {ICONS[c.status.value]} **{_cell(c.title)}** (`{c.id}`): {_cell(c.message)}" for c in result.blocking
+            f"- {ICONS[c.status.value]} **{_cell(c.title)}** ({_code(c.id)}): {_cell(c.message)}"
+            for c in result.blocking
         ]
         lines.append("")
     lines += ["| | Check | Value | Threshold | Finding |", "|---|---|---:|---|---|"]
     for check in result.checks:
         lines.append(
-            f"| {ICONS[check.status.value]} | `{check.id}` | {number(check.measurement.value)} | "
+            f"| {ICONS[check.status.value]} | {_code(check.id)} | {number(check.measurement.value)} | "
             f"{_cell(threshold_text(check))} | {_cell(check.measurement.summary or check.message)} |"
         )
     lines.append("")

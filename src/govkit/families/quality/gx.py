@@ -10,13 +10,18 @@ prints, shows progress bars, or leaves the caller's GX context changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from govkit.errors import InputError
 from govkit.families.quality.prose import plain_type, reason_for
 from govkit.families.quality.suite import COLUMNS_SET, NOT_NULL, Planned
 from govkit.families.quality.values import count_or_none, finite_or_none, json_safe, short
+
+# great-expectations keeps one current context per process: one validation at a time
+_GX_LOCK = threading.Lock()
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,45 +89,61 @@ def _expectation(index: int, plan: Planned, alias: dict[str, str]) -> Any:
 
 def _validate(gx: Any, current: pd.DataFrame, expectations: list[Any]) -> list[Any]:
     """Run ``expectations`` as one suite on ``current`` in a throwaway in-memory context."""
-    import pandas as pd
     from great_expectations.data_context.data_context.context_factory import project_manager
     from great_expectations.exceptions import DataContextRequiredError
 
     # get_context also makes this the process-wide "current" context, which validation reads; put back
-    # whatever the caller had, so that importing govkit into a GX project does not hijack it.
-    try:
-        previous = project_manager.get_current_project()
-    except DataContextRequiredError:
-        previous = None
-    try:
-        context = gx.get_context(mode="ephemeral", project_config=_quiet_config())
-        whole_table = (
-            context.data_sources.add_pandas("govkit")
-            .add_dataframe_asset("current")
-            .add_batch_definition_whole_dataframe("whole table")
+    # whatever the caller had, so that importing govkit into a GX project does not hijack it. That
+    # current context is one per process, so audits in several threads take turns here.
+    with _GX_LOCK:
+        try:
+            previous = project_manager.get_current_project()
+        except DataContextRequiredError:
+            previous = None
+        try:
+            return _run_suite_in_context(gx, current, expectations)
+        finally:
+            project_manager.set_project(previous)
+
+
+def _run_suite_in_context(gx: Any, current: pd.DataFrame, expectations: list[Any]) -> list[Any]:
+    """The suite run in a fresh ephemeral context (made the current one as a side effect)."""
+    import pandas as pd
+
+    context = gx.get_context(mode="ephemeral", project_config=_quiet_config())
+    whole_table = (
+        context.data_sources.add_pandas("govkit")
+        .add_dataframe_asset("current")
+        .add_batch_definition_whole_dataframe("whole table")
+    )
+    # Built directly from the list: ExpectationSuite.add_expectation silently drops duplicates, and a
+    # silent drop would break the one-result-per-expectation accounting below.
+    suite = context.suites.add(gx.ExpectationSuite(name="govkit quality", expectations=expectations))
+    if len(suite.expectations) != len(expectations):
+        raise RuntimeError(f"great-expectations kept {len(suite.expectations)} of {len(expectations)} expectations")
+    # A ValidationDefinition loads the batch once; Batch.validate would load (and fingerprint-hash)
+    # the whole frame a second time.
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="govkit quality", data=whole_table, suite=suite)
+    )
+    # BASIC: counts and a few example values, without the per-row index lists SUMMARY collects.
+    # GE's pandas engine takes `df[df[column].notnull()]` of the whole table for every column
+    # expectation, a full copy even when nothing is null; copy-on-write makes those copies lazy (about
+    # a third off the time at 500k rows x 30 columns). Only for this call: the option is restored after.
+    # pandas options are process-wide, so the option is set only when no other thread could be
+    # running pandas code meanwhile (govkit's own pipe senders run none).
+    with pd.option_context("mode.copy_on_write", True) if _alone() else contextlib.nullcontext():
+        outcome = validation.run(
+            batch_parameters={"dataframe": current},
+            result_format={"result_format": "BASIC", "partial_unexpected_count": EXAMPLES},
         )
-        # Built directly from the list: ExpectationSuite.add_expectation silently drops duplicates, and a
-        # silent drop would break the one-result-per-expectation accounting below.
-        suite = context.suites.add(gx.ExpectationSuite(name="govkit quality", expectations=expectations))
-        if len(suite.expectations) != len(expectations):
-            raise RuntimeError(f"great-expectations kept {len(suite.expectations)} of {len(expectations)} expectations")
-        # A ValidationDefinition loads the batch once; Batch.validate would load (and fingerprint-hash)
-        # the whole frame a second time.
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name="govkit quality", data=whole_table, suite=suite)
-        )
-        # BASIC: counts and a few example values, without the per-row index lists SUMMARY collects.
-        # GE's pandas engine takes `df[df[column].notnull()]` of the whole table for every column
-        # expectation, a full copy even when nothing is null; copy-on-write makes those copies lazy (about
-        # a third off the time at 500k rows x 30 columns). Only for this call: the option is restored after.
-        with pd.option_context("mode.copy_on_write", True):
-            outcome = validation.run(
-                batch_parameters={"dataframe": current},
-                result_format={"result_format": "BASIC", "partial_unexpected_count": EXAMPLES},
-            )
-    finally:
-        project_manager.set_project(previous)
     return list(outcome.results)
+
+
+def _alone() -> bool:
+    """No thread but this one and govkit's own message senders."""
+    current = threading.current_thread()
+    return all(thread is current or thread.name.startswith("govkit-") for thread in threading.enumerate())
 
 
 def _quiet_config() -> Any:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from govkit.errors import PolicyError
 from govkit.outputs import OUTPUT_FILES, OutputFormat, check_output_folder, refuse_to_overwrite_inputs
 from govkit.policy import ModelCard, read_yaml, validation_messages
+from govkit.policy_messages import quoted
 
 if TYPE_CHECKING:
     from govkit.policy import Policy
@@ -128,7 +129,7 @@ def skipped_families(values: Any, policy: Policy) -> list[str]:
     names = [name for name in dict.fromkeys(_split(values)) if name not in policy.not_evaluated]
     for name in names:
         if name not in known:
-            raise PolicyError([f"--skip-family: unknown family '{name}'; use one of {', '.join(known)}"])
+            raise PolicyError([f"--skip-family: unknown family {quoted(name)}; use one of {', '.join(known)}"])
     return names
 
 

@@ -6,7 +6,6 @@ problem in a policy is reported at once, each as ``file: location: problem (fix)
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -17,6 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govkit.errors import PolicyError
+from govkit.policy_messages import did_you_mean, quoted, shown
+from govkit.policy_messages import format_location as format_location  # re-exported: older importers
+from govkit.policy_messages import validation_messages as validation_messages
 from govkit.registry import builtin_check_ids, family_names, find_check
 from govkit.resources import bundled_policies
 from govkit.results import Threshold
@@ -125,62 +127,7 @@ class Policy:
 
 
 # ---------------------------------------------------------------------------------------------
-# Error messages
-
-
-def format_location(loc: tuple[Any, ...]) -> str:
-    """``('checks', 2, 'fail_if')`` -> ``checks[2].fail_if``."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The allowed keys at ``loc`` of ``model``, for did-you-mean hints on unknown keys."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        field_info = current.model_fields.get(part)
-        if field_info is None:
-            return []
-        annotation = field_info.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-    return list(current.model_fields) if current is not None else []
-
-
-def validation_messages(error: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[str]:
-    """Turn a pydantic error into ``location: problem (fix)`` lines."""
-    lines: list[str] = []
-    for item in error.errors():
-        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            key = loc[-1]
-            allowed = _model_fields(model, loc[:-1])
-            hint = _did_you_mean(str(key), allowed) or (f" (allowed: {', '.join(allowed)})" if allowed else "")
-            lines.append(f"{format_location(prefix + loc)}: unknown key '{key}'{hint}")
-        elif kind == "missing":
-            lines.append(f"{format_location(prefix + loc)}: required key is missing")
-        elif kind == "literal_error":
-            expected = item.get("ctx", {}).get("expected", "")
-            lines.append(f"{format_location(prefix + loc)}: {item['input']!r} is not allowed (use {expected})")
-        elif kind == "value_error":
-            message = str(item.get("ctx", {}).get("error", item["msg"]))
-            lines.append(f"{format_location(prefix + loc)}: {message}")
-        else:
-            lines.append(f"{format_location(prefix + loc)}: {item['msg'].lower()}")
-    return lines
+# Reading YAML (errors are worded in govkit.policy_messages)
 
 
 # How many nodes YAML aliases may add to a document once expanded. Anchors that share a block of
@@ -255,12 +202,16 @@ def resolve_policy_path(reference: str | Path, relative_to: Path | None = None) 
     path = Path(text)
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
-    if path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long for the file system names no file
+        found = False
+    if found:
         return path
     names = ", ".join(bundled)
-    hint = _did_you_mean(text, list(bundled))
+    hint = did_you_mean(text, list(bundled))
     raise PolicyError(
-        [f"policy '{text}' not found{hint}: give a bundled policy ({names}) or the path to a policy file"]
+        [f"policy {quoted(text)} not found{hint}: give a bundled policy ({names}) or the path to a policy file"]
     )
 
 
@@ -271,10 +222,34 @@ class PolicyHeader(PolicyFile):
     checks: Any = None  # checked one by one, each problem located
 
 
-def _parse_file(path: Path) -> tuple[PolicyFile | None, list[str]]:
-    """Parse and validate one policy file on its own; return every problem found, in file order."""
+# What ``extends`` may name besides a bundled policy: a file with the policy schema's keys and nothing else.
+_POLICY_KEYS = frozenset(PolicyFile.model_fields)
+
+
+def _looks_like_policy(data: Any) -> bool:
+    """A mapping with a numeric ``version`` and no key outside the policy schema."""
+    version = data.get("version") if isinstance(data, dict) else None
+    return (
+        isinstance(version, int)
+        and not isinstance(version, bool)
+        and all(isinstance(key, str) and key in _POLICY_KEYS for key in data)
+    )
+
+
+def _parse_file(path: Path, extended_as: str | None = None) -> tuple[PolicyFile | None, list[str]]:
+    """Parse and validate one policy file on its own; return every problem found, in file order.
+
+    A file reached through ``extends`` (``extended_as`` is ``"child.yaml: extends: base.yaml"``) that is not
+    shaped like a policy is refused in one line quoting nothing of it: ``extends`` must not become a way
+    to print any YAML or JSON file (a token, a credential) into an error.
+    """
     label = path.name
     data = read_yaml(path, label)
+    if extended_as is not None and not _looks_like_policy(data):
+        names = ", ".join(bundled_policies())
+        return None, [
+            f"{extended_as}: is not a govkit policy file; extends: takes a bundled name ({names}) or a policy file"
+        ]
     if not isinstance(data, dict):
         return None, [f"{label}: a policy is a mapping with version, name and checks"]
     problems: list[str] = []
@@ -319,11 +294,13 @@ def _check_entry(
 ) -> list[str]:
     """Problems the schema alone cannot see: unknown ids, duplicates, parameters."""
     if check_id in seen:
-        return [f"{where}.id: check '{check_id}' is listed twice (first at checks[{seen[check_id]}]); keep one entry"]
+        return [
+            f"{where}.id: check {quoted(check_id)} is listed twice (first at checks[{seen[check_id]}]); keep one entry"
+        ]
     seen[check_id] = index
     found = find_check(check_id)
     if found is None:
-        return [f"{where}.id: unknown check '{check_id}'{_did_you_mean(check_id, known)}"]
+        return [f"{where}.id: unknown check {quoted(check_id)}{did_you_mean(check_id, known)}"]
     try:
         found[1].params.model_validate(params)
     except ValidationError as error:
@@ -334,7 +311,7 @@ def _check_entry(
 def _unknown_families(names: list[str]) -> list[str]:
     known = family_names()
     hint = f"; use one of {', '.join(known)}"
-    return [f"not_evaluated[{i}]: unknown family '{n}'{_did_you_mean(n, known)}{hint}" for i, n in enumerate(names)
+    return [f"not_evaluated[{i}]: unknown family {quoted(n)}{did_you_mean(n, known)}{hint}" for i, n in enumerate(names)
             if n not in known]  # fmt: skip
 
 
@@ -397,13 +374,14 @@ def _read_chain(path: Path) -> list[tuple[Path, PolicyFile]]:
     problems: list[str] = []
     seen: set[Path] = set()
     current: Path | None = path
+    extended_as: str | None = None  # set for every file after the first: it was reached through extends
     while current is not None:
         resolved = current.resolve()
         if resolved in seen:
-            problems.append(f"{chain[-1][0].name}: extends: '{chain[-1][1].extends}' makes a cycle; remove it")
+            problems.append(f"{chain[-1][0].name}: extends: {quoted(chain[-1][1].extends)} makes a cycle; remove it")
             break
         seen.add(resolved)
-        parsed, file_problems = _parse_file(current)
+        parsed, file_problems = _parse_file(current, extended_as)
         problems += file_problems
         if parsed is None:
             break
@@ -411,6 +389,7 @@ def _read_chain(path: Path) -> list[tuple[Path, PolicyFile]]:
         if parsed.extends is None:
             current = None
         else:
+            extended_as = f"{current.name}: extends: {shown(parsed.extends)}"
             try:
                 current = resolve_policy_path(parsed.extends, relative_to=current.parent)
             except PolicyError as error:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from govkit.errors import GovkitError
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -99,6 +101,10 @@ class UnknownFamily(LookupError):
     pass
 
 
+class FamilyImportError(GovkitError):
+    """A plug-in family whose module is missing or raises on import: the user's installation, exit 2."""
+
+
 def _entry_point_modules() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
@@ -116,7 +122,15 @@ def load_family(name: str) -> ModuleType:
     entry = _entry_point_modules().get(name)
     if entry is None:
         raise UnknownFamily(name)
-    module: ModuleType = entry.load()
+    try:
+        module: ModuleType = entry.load()
+    except Exception as error:  # a plug-in's import runs its code: any failure is the plug-in's, not govkit's
+        lines = str(error).strip().splitlines()
+        first = lines[0][:200] if lines else ""
+        raise FamilyImportError(
+            f"family {name!r} (entry point {entry.name} = {entry.value}) could not be imported: "
+            f"{type(error).__name__}{': ' + first if first else ''}; install or fix the package that provides it"
+        ) from None
     for attribute in ("NAME", "TITLE", "CHECKS", "run"):
         if not hasattr(module, attribute):
             raise UnknownFamily(f"{name} (entry point {entry.value} has no {attribute})")

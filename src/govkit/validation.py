@@ -7,6 +7,7 @@ from typing import Any
 
 from govkit.errors import PolicyError
 from govkit.policy import read_yaml
+from govkit.policy_messages import quoted
 
 CONFIG_KEYS = {"data", "reference", "model", "target", "sensitive", "prediction_column", "policy", "out"}
 
@@ -35,8 +36,8 @@ def validate_file(path: Path) -> tuple[str, str]:
     for key in ("data", "reference", "model"):
         value = getattr(config, key)
         resolved = resolve(base, value)
-        if resolved is not None and not Path(resolved).is_file():
-            problems.append(f"{path.name}: {key}: file '{value}' not found (relative to {base})")
+        if resolved is not None and not _is_file(resolved):
+            problems.append(f"{path.name}: {key}: file {quoted(value)} not found (relative to {base})")
     try:
         policy = load_policy(config.policy, relative_to=base)
     except PolicyError as error:
@@ -44,3 +45,10 @@ def validate_file(path: Path) -> tuple[str, str]:
     if problems:
         raise PolicyError(problems)
     return "config", f"policy {policy.name} with {len(policy.checks)} checks."
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:  # a name too long for the file system names no file
+        return False

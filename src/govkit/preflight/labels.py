@@ -82,25 +82,55 @@ def check_labels(ctx: AuditContext, name: str) -> None:
                 "predicted labels with --prediction-column",
             )
         return  # a regression output against a target with few values: the task decides
+    stray = stray_labels(predicted, truth)
+    if not stray:
+        return
+    raise coded(
+        "GK204",
+        f"{name}: prediction column {show_value(column)} has value(s) {show_values(stray, 5)} that never "
+        f"occur in target {show_value(ctx.target)} (labels: {show_values(_sorted(truth.values()), 5)}); "
+        f"{_label_fix(stray, truth, 'the two columns', 'check --prediction-column and --target')}",
+    )
+
+
+def check_model_labels(ctx: AuditContext, labels: Any, name: str) -> None:
+    """A classifier's predicted labels must be the target's labels (a 0/1 model against a yes/no target is not)."""
+    import pandas as pd
+
+    if ctx.target is None or ctx.task not in ("binary", "multiclass"):
+        return
+    truth = _keys(ctx.current[ctx.target])
+    predicted = _keys(pd.Series(labels))
+    if not truth or _continuous(truth) or _continuous(predicted):
+        return  # no known target yet, or a regression: the task decides
+    stray = stray_labels(predicted, truth)
+    if not stray:
+        return
+    fix = _label_fix(stray, truth, "the model and the target", "give the model trained on this target")
+    raise coded(
+        "GK204",
+        f"{name}: the model ({type(ctx.model).__name__}) predicts labels "
+        f"{show_values(_sorted(predicted.values()), 5)} but target {show_value(ctx.target)} holds "
+        f"{show_values(_sorted(truth.values()), 5)}; {fix}",
+    )
+
+
+def stray_labels(predicted: dict[tuple[str, Any], Any], truth: dict[tuple[str, Any], Any]) -> list[Any]:
+    """The predicted labels that show the predictions are not the target's labels; [] when they are."""
     stray = [value for key, value in predicted.items() if key not in truth]
     wrong = (
         (len(truth) == 2 and stray)
         or (len(truth) > 2 and len(stray) == len(predicted))
         or (len(truth) == 1 and len(set(predicted) | set(truth)) > 2)
     )
-    if not wrong:
-        return
-    same_text = {str(v) for v in stray} & {str(v) for v in truth.values()}
-    fix = (
-        "the two columns write the same labels as different types (text and numbers); make them the same type"
-        if same_text
-        else "predictions must use the target's labels (check --prediction-column and --target)"
-    )
-    raise coded(
-        "GK204",
-        f"{name}: prediction column {show_value(column)} has value(s) {show_values(_sorted(stray), 5)} that never "
-        f"occur in target {show_value(ctx.target)} (labels: {show_values(_sorted(truth.values()), 5)}); {fix}",
-    )
+    return _sorted(stray) if wrong else []
+
+
+def _label_fix(stray: list[Any], truth: dict[tuple[str, Any], Any], both: str, otherwise: str) -> str:
+    """How to fix labels that differ from the target's: a type mismatch, or the wrong columns or model."""
+    if {str(v) for v in stray} & {str(v) for v in truth.values()}:
+        return f"{both} write the same labels as different types (text and numbers); make them the same type"
+    return f"predictions must use the target's labels ({otherwise})"
 
 
 def probabilities_from_column(frame: pd.DataFrame, column: str | None, name: str) -> np.ndarray | None:

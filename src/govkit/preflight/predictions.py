@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import AuditContext, Predictions
 from govkit.inputs import coded
 from govkit.preflight.frames import missing_column_error, show_value, show_values
-from govkit.preflight.labels import check_labels, probabilities_from_column, task_and_label
+from govkit.preflight.labels import check_labels, check_model_labels, probabilities_from_column, task_and_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +56,7 @@ def plan_model_task(ctx: AuditContext, positive_label: Any) -> None:
 
 def predict_with_model(ctx: AuditContext, current_name: str, reference_name: str) -> None:
     ctx.current_predictions = _model_outputs(ctx, ctx.current, current_name)
+    check_model_labels(ctx, ctx.current_predictions.labels, current_name)
     if ctx.reference is not None and all(c in ctx.reference.columns for c in ctx.features):
         ctx.reference_predictions = _model_outputs(ctx, ctx.reference, reference_name)
 
@@ -79,7 +80,27 @@ def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predict
             f"{name}: the model returned {len(labels)} predictions for {len(frame)} rows; "
             "give a model that predicts one label per row",
         )
-    return Predictions(labels=labels, scores=None if scores is None else scores.astype(float))
+    return Predictions(labels=labels, scores=None if scores is None else _probabilities(ctx.model, scores, name))
+
+
+def _probabilities(model: Any, scores: Any, name: str) -> Any:
+    """The model's scores as floats, refused (GK205) unless every one is a finite probability."""
+    import numpy as np
+
+    try:
+        values = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.full(len(scores), np.nan)
+    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
+    if bad.any():
+        first = np.asarray(scores)[bad][0]
+        raise coded(
+            "GK205",
+            f"{name}: the model ({type(model).__name__}) returned {int(bad.sum())} score(s) that are not "
+            f"probabilities between 0 and 1 (first: {show_value(first)}); give a model whose predict_proba "
+            "returns probabilities",
+        )
+    return values
 
 
 def predictions_from_columns(ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str) -> None:

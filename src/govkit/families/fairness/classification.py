@@ -17,7 +17,7 @@ from govkit.families.fairness.metrics import Comparison, GroupingData, compare, 
 from govkit.families.fairness.outcome import decide
 from govkit.families.fairness.params import FairnessParams, columns_of, grouping_name, groupings, minimum_rows
 from govkit.families.fairness.prose import sentence
-from govkit.families.fairness.reference import describe, members, pool
+from govkit.families.fairness.reference import members, missing_reference, pool
 from govkit.families.fairness.statistics import Average, Estimate, Proportion, fraction, wilson_interval, z_for
 from govkit.results import Measurement
 
@@ -151,7 +151,7 @@ def _compare_groupings(
         if data is not None:
             comparisons.append(compare(data, name, params))
     if params.compares_with_reference and not comparisons:
-        raise ValueError(f"the {describe(params)} does not occur in any grouping of the sensitive columns")
+        raise missing_reference(params, tables)
     return comparisons, tables
 
 

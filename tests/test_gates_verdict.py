@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from govkit.report import render_format
 from govkit.results import CheckResult, RunResult, Status, Verdict
 
@@ -92,3 +94,31 @@ def test_not_evaluated_round_trips_through_results_json(tmp_path: Path) -> None:
     path = result.write_json(tmp_path / "results.json")
     assert json.loads(path.read_text())["policy"]["not_evaluated"] == ["explain"]
     assert RunResult.read(path).not_evaluated == ["explain"]
+
+
+def test_a_policy_that_enables_no_check_is_refused(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from govkit.cli import main
+    from govkit.errors import PolicyError
+    from govkit.policy import load_policy
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("version: 1\nname: empty\nchecks: []\n")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(empty)
+    assert caught.value.problems == [
+        "empty.yaml: enables no check; an audit needs at least one (add checks:, or extends: default)"
+    ]
+    disabled = tmp_path / "disabled.yaml"
+    disabled.write_text("version: 1\nname: quiet\nchecks:\n  - id: performance.accuracy\n    enabled: false\n")
+    outcome = CliRunner().invoke(main, ["validate", str(disabled)])
+    assert outcome.exit_code == 2
+    assert "disabled.yaml: enables no check" in outcome.output
+
+
+def test_a_result_without_any_check_is_incomplete_and_does_not_pass() -> None:
+    result = RunResult.read(DATA / "result-small.json")
+    assert result.checks == []
+    assert result.verdict == Verdict.INCOMPLETE
+    assert not result.passed

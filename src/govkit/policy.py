@@ -352,6 +352,11 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
     """Load a policy and everything it extends; raise ``PolicyError`` listing every problem."""
     chain = _read_chain(resolve_policy_path(reference, relative_to))
     resolved_checks, problems = _resolve_checks(chain)
+    if not problems and not resolved_checks:
+        # An audit of nothing would pass; missing evidence is never a pass.
+        problems = [
+            f"{chain[0][0].name}: enables no check; an audit needs at least one (add checks:, or extends: default)"
+        ]
     if problems:
         raise PolicyError(problems)
     card: dict[str, Any] = {}

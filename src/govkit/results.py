@@ -259,7 +259,7 @@ class RunResult(BaseModel):
         blocking = self.blocking
         if any(c.status in (Status.FAIL, Status.WARN) for c in blocking):
             return Verdict.FAIL
-        if blocking:
+        if blocking or not self.checks:  # no check at all is no evidence, never a pass
             return Verdict.INCOMPLETE
         if any(c.status != Status.PASS for c in self.checks):
             return Verdict.PASS_WITH_WARNINGS
@@ -267,8 +267,8 @@ class RunResult(BaseModel):
 
     @property
     def passed(self) -> bool:
-        """True when nothing blocks deployment."""
-        return not self.blocking
+        """True when nothing blocks deployment and at least one check ran."""
+        return bool(self.checks) and not self.blocking
 
     def check(self, check_id: str) -> CheckResult:
         for result in self.checks:

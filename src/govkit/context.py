@@ -24,10 +24,19 @@ Task = Literal["binary", "multiclass", "regression", "unknown"]
 
 @dataclass
 class Predictions:
-    """A model's outputs on one frame: labels, and the positive-class score when there is one."""
+    """A model's outputs on one frame.
+
+    ``labels`` are the decisions (a classifier's class labels, a regressor's numbers). ``scores`` is
+    the probability of the favourable outcome per row: binary, the positive class's probability;
+    multiclass, the summed probability of the favourable classes (``AuditContext.favourable_labels``);
+    None for regression or a model without probabilities. ``probabilities`` is the full per-class
+    matrix (rows x classes, columns in ``classes`` order) when the classifier has it.
+    """
 
     labels: np.ndarray
-    scores: np.ndarray | None  # probability of the positive class (binary) or None
+    scores: np.ndarray | None
+    probabilities: np.ndarray | None = None
+    classes: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class AuditContext:
     sensitive: list[str]
     features: list[str]
     task: Task
+    # binary: the favourable label; multiclass: a list of favourable labels (or None when the policy
+    # asks per class, one-vs-rest); regression: None. Read it through ``favourable_labels``.
     positive_label: Any
     seed: int = 0
     model: Any = None
@@ -116,6 +127,21 @@ class AuditContext:
     @property
     def y_score(self) -> np.ndarray | None:
         return self.current_predictions.scores if self.current_predictions is not None else None
+
+    @property
+    def favourable_labels(self) -> list[Any]:
+        """The favourable outcome(s) as a list: [] when none is set, one label for binary tasks."""
+        if self.positive_label is None:
+            return []
+        if isinstance(self.positive_label, (list, tuple, set, frozenset)):
+            return list(self.positive_label)
+        return [self.positive_label]
+
+    @property
+    def classes(self) -> list[Any] | None:
+        """The class labels in the model's (or the probability matrix's) order, when known."""
+        predictions = self.current_predictions
+        return None if predictions is None else predictions.classes
 
     def batches(self) -> Iterator[Batch]:
         """The current data as batches for an ``Accumulator``: one batch of every row in memory."""

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "govkit.families"
 
+# The tasks a check may apply to (``CheckDef.tasks``); a policy that enables a check for a task it does
+# not apply to is refused before the audit, with the check's location in the policy.
+TASKS = frozenset({"binary", "multiclass", "regression"})
+
 # Inputs a check may declare it needs; the runner skips a check whose inputs are absent.
 INPUTS = frozenset({"current", "reference", "target", "prediction", "probability", "sensitive", "model", "classifier"})
 
@@ -79,11 +83,14 @@ class CheckDef:
     unit: str = ""  # "share", "ratio", "count", ... helps the report format the value
     higher_is_better: bool | None = None
     tags: tuple[str, ...] = field(default=())
+    tasks: frozenset[str] = TASKS  # the model tasks the check means something for
 
     def __post_init__(self) -> None:
         unknown = set(self.requires) - INPUTS
         if unknown:
             raise ValueError(f"unknown inputs {sorted(unknown)}; use {sorted(INPUTS)}")
+        if not self.tasks or set(self.tasks) - TASKS:
+            raise ValueError(f"tasks must be a non-empty subset of {sorted(TASKS)}")
 
 
 class Family(Protocol):

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
+from scipy import stats
+from scipy.spatial import distance
 
 from govkit.context import AuditContext, Predictions
 from govkit.families import drift
 from govkit.families.drift import evidently_adapter, sampling, statistics
 from govkit.families.drift.evidence import ColumnDriftEvidence, SeriesDriftEvidence
 from govkit.families.drift.params import METHODS
-from govkit.registry import OpenEvidence
+from govkit.registry import TASKS, OpenEvidence
 from govkit.results import CheckResult, Measurement, Status
 from govkit.runner import evidence_problem
 
@@ -377,6 +379,102 @@ def test_prediction_drift_detects_shifted_scores():
         drift.run("prediction_drift", {}, no_reference)
 
 
+def _regression_context(reference_error: np.ndarray, current_error: np.ndarray, **extra: Any) -> AuditContext:
+    """A regressor whose predictions are the truth plus the given errors, on two frames of the same rows."""
+    rng = np.random.default_rng(11)
+    truth = rng.normal(40, 8, ROWS)
+    frame = pd.DataFrame({"x": rng.normal(size=ROWS), "hours": truth})
+    arguments: dict[str, Any] = {
+        "features": ["x"],
+        "target": "hours",
+        "task": "regression",
+        "reference_predictions": Predictions(labels=truth - reference_error, scores=None),
+        "current_predictions": Predictions(labels=truth - current_error, scores=None),
+    }
+    return make_context(frame, frame, **{**arguments, **extra})
+
+
+def test_residual_drift_is_the_wasserstein_effect_of_target_minus_prediction():
+    rng = np.random.default_rng(5)
+    before = rng.normal(0, 2, ROWS)
+    after = rng.normal(1.5, 3, ROWS)  # the model now under-predicts, and more widely
+    result = drift.run("residual_drift", {}, _regression_context(before, after))
+    assert result.details["column"] == "residual"
+    assert result.details["type"] == "numerical"
+    assert result.details["drifted"] is True
+    # independent: scipy's Wasserstein distance over the reference residuals' (population) std
+    expected = stats.wasserstein_distance(before, after) / np.std(before)
+    assert result.value == pytest.approx(expected, rel=1e-9)
+    assert result.summary.startswith("The model's residuals (target minus prediction) shifted")
+    SeriesDriftEvidence.model_validate(result.details)
+
+    steady = drift.run("residual_drift", {}, _regression_context(before, rng.normal(0, 2, ROWS)))
+    assert steady.details["drifted"] is False
+    assert steady.value < 0.1
+
+
+def test_residual_drift_needs_numbers_and_reference_predictions():
+    errors = np.zeros(ROWS)
+    no_reference = _regression_context(errors, errors, reference_predictions=None)
+    with pytest.raises(ValueError, match="predictions on the reference data"):
+        drift.run("residual_drift", {}, no_reference)
+    text = _regression_context(errors, errors)
+    text.current = text.current.assign(hours="many")
+    with pytest.raises(ValueError, match="holds no numbers in the current data"):
+        drift.run("residual_drift", {}, text)
+
+
+def test_regression_prediction_drift_compares_the_predictions_as_numbers():
+    rng = np.random.default_rng(8)
+    ctx = _regression_context(np.zeros(ROWS), rng.normal(4, 1, ROWS))
+    result = drift.run("prediction_drift", {}, ctx)
+    assert result.details["column"] == "prediction"
+    assert result.details["type"] == "numerical"
+    assert result.summary.startswith("The model's predictions shifted")
+    assert ctx.reference_predictions is not None and ctx.current_predictions is not None
+    reference = np.asarray(ctx.reference_predictions.labels, dtype=float)
+    current = np.asarray(ctx.current_predictions.labels, dtype=float)
+    expected = stats.wasserstein_distance(reference, current) / np.std(reference)
+    assert result.value == pytest.approx(expected, rel=1e-9)
+
+
+def test_multiclass_prediction_drift_can_compare_the_predicted_classes_rather_than_the_favourable_score():
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"x": rng.normal(size=ROWS)})
+    classes = ["bronze", "silver", "gold"]
+    before = rng.choice(classes, ROWS, p=[0.5, 0.3, 0.2])
+    after = rng.choice(classes, ROWS, p=[0.2, 0.3, 0.5])
+    score = rng.uniform(size=ROWS)  # the favourable set's summed probability: the same in both periods
+    ctx = make_context(
+        frame,
+        frame,
+        features=["x"],
+        task="multiclass",
+        positive_label=["gold", "silver"],
+        reference_predictions=Predictions(labels=before, scores=score),
+        current_predictions=Predictions(labels=after, scores=score),
+    )
+    by_score = drift.run("prediction_drift", {}, ctx)
+    assert by_score.details["column"] == "positive-class score"
+    assert by_score.details["drifted"] is False
+    by_class = drift.run("prediction_drift", {"of": "labels"}, ctx)
+    assert by_class.details["column"] == "predicted label"
+    assert by_class.details["type"] == "categorical"
+    assert by_class.details["drifted"] is True
+    # independent: scipy's Jensen-Shannon distance (base 2) between the class frequencies
+    counts = [[(labels == c).mean() for c in sorted(classes)] for labels in (before, after)]
+    assert by_class.value == pytest.approx(float(distance.jensenshannon(*counts, base=2)), rel=1e-9)
+    no_scores = make_context(
+        frame,
+        frame,
+        features=["x"],
+        reference_predictions=Predictions(labels=before, scores=None),
+        current_predictions=Predictions(labels=after, scores=None),
+    )
+    with pytest.raises(ValueError, match="use of: labels"):
+        drift.run("prediction_drift", {"of": "scores"}, no_scores)
+
+
 def test_target_drift(reference, shifted):
     same = drift.run("target_drift", {}, make_context(reference, shifted))
     assert same.details["drifted"] is False
@@ -447,8 +545,13 @@ def test_checks_are_declared_as_the_registry_expects():
         "prediction_drift",
         "target_drift",
         "schema_differences",
+        "residual_drift",
     }
     assert drift.CHECKS["drifted_columns_share"].requires == {"current", "reference"}
+    assert drift.CHECKS["residual_drift"].requires == {"current", "reference", "prediction", "target"}
+    # residuals mean something for a regressor only; every other check applies to every task
+    assert drift.CHECKS["residual_drift"].tasks == {"regression"}
+    assert all(d.tasks == TASKS for n, d in drift.CHECKS.items() if n != "residual_drift")
     assert drift.CHECKS["prediction_drift"].requires == {"current", "reference", "prediction"}
     assert drift.CHECKS["target_drift"].requires == {"current", "reference", "target"}
     for definition in drift.CHECKS.values():
@@ -563,14 +666,16 @@ def adult_context() -> AuditContext:
 
 @pytest.fixture(scope="module")
 def adult_details() -> dict[str, dict[str, Any]]:
-    """Every drift check's details on the example's data."""
+    """Every drift check's details on the example's data (a binary task: the checks that apply to it)."""
     ctx = adult_context()
-    return {name: drift.run(name, None, ctx).details for name in drift.CHECKS}
+    return {name: drift.run(name, None, ctx).details for name, d in drift.CHECKS.items() if ctx.task in d.tasks}
 
 
 def test_every_check_evidence_validates_on_the_example_data(adult_details):
     for name, definition in drift.CHECKS.items():
         assert definition.evidence is not OpenEvidence, name
+        if name not in adult_details:
+            continue  # residual drift: a regression check, tested on a regressor above
         evidence = definition.evidence.model_validate(adult_details[name])
         # validated, not rewritten: the model holds exactly the keys the family wrote
         assert evidence.model_dump(exclude_unset=True) == adult_details[name], name

@@ -17,11 +17,17 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 from govkit.context import AuditContext
 from govkit.families import explain
@@ -391,6 +397,126 @@ def test_explanation_is_computed_once_per_audit() -> None:
     model = gradient_boosting().fit(TRAIN[NUMERIC], TRAIN.y)
     ctx = make_context(model, NUMERIC)
     assert explain.explain(ctx, ExplainParams()) is explain.explain(ctx, ExplainParams())
+
+
+# ---------------------------------------------------------------------------------------------
+# Multiclass and regression: which outputs are explained, in which space
+
+
+def three_classes(frame: pd.DataFrame) -> np.ndarray:
+    """bronze / silver / gold by income less debt: three classes the numeric columns predict."""
+    score = frame["income"] - 2 * frame["debt"]
+    return np.select([score < 25, score < 40], ["bronze", "silver"], "gold")
+
+
+def multiclass_context(model: Any, positive_label: Any) -> AuditContext:
+    ctx = make_context(model, NUMERIC, positive_label=positive_label)
+    ctx.task = "multiclass"
+    return ctx
+
+
+def direct_tree_shap(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """shap called directly: (rows x columns x classes values, base value per class)."""
+    import shap
+
+    explainer = shap.TreeExplainer(model)
+    values = np.asarray(explainer.shap_values(CURRENT[NUMERIC]))
+    return values, np.asarray(explainer.expected_value, dtype=float)
+
+
+def test_a_favourable_set_is_one_summed_probability_for_a_forest() -> None:
+    # TreeExplainer explains a forest's probabilities, which add across classes: the favourable set's
+    # values are the sum of its classes' values, and they add up to P(gold) + P(silver)
+    model = RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0)
+    model.fit(TRAIN[NUMERIC], three_classes(TRAIN))
+    ctx = multiclass_context(model, ["gold", "silver"])
+    measured = explain.run("additivity", ExplainParams(), ctx)
+    assert measured.value < ADDITIVE
+    assert measured.details["space"] == "probability"
+    assert measured.details["explains"] == "probability of 'gold' or 'silver'"
+    explanation = explain.explain(ctx, ExplainParams())
+    classes = list(model.classes_)
+    picks = [classes.index("gold"), classes.index("silver")]
+    values, base = direct_tree_shap(model)
+    np.testing.assert_allclose(explanation.values, values[:, :, picks].sum(axis=2), rtol=0, atol=1e-12)
+    assert explanation.base_value == pytest.approx(base[picks].sum(), abs=1e-12)
+    expected = model.predict_proba(CURRENT[NUMERIC])[:, picks].sum(axis=1)
+    np.testing.assert_allclose(explanation.model_output, expected, rtol=0, atol=ADDITIVE)
+
+
+def test_favourable_classes_are_explained_each_on_its_own_in_margin_space() -> None:
+    # margins do not add across classes, so each favourable class keeps its own values; importance is
+    # the mean |SHAP| summed over them (shap's multi-output bar chart)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(TRAIN[NUMERIC], three_classes(TRAIN))
+    ctx = multiclass_context(model, ["gold", "silver"])
+    measured = explain.run("additivity", ExplainParams(), ctx)
+    assert measured.value < ADDITIVE
+    assert measured.details["space"] == "margin"
+    outputs = measured.details["outputs"]
+    assert [o["name"] for o in outputs] == ["margin of 'gold'", "margin of 'silver'"]
+    assert measured.details["local"] == []  # several outputs: no single decision boundary
+    explanation = explain.explain(ctx, ExplainParams())
+    classes = list(model.classes_)
+    picks = [classes.index("gold"), classes.index("silver")]
+    values, base = direct_tree_shap(model)
+    assert [o["base_value"] for o in outputs] == pytest.approx(base[picks].tolist(), abs=1e-12)
+    mean_abs = np.abs(values[:, :, picks]).mean(axis=0).sum(axis=1)
+    shares = {row["column"]: row["mean_abs_shap"] for row in explanation.importance()}
+    assert [shares[c] for c in NUMERIC] == pytest.approx(mean_abs.tolist(), abs=1e-12)
+    # the explained margins are the model's own: softmax of its decision function is predict_proba
+    margins = model.decision_function(CURRENT[NUMERIC])
+    np.testing.assert_allclose(explanation.all_outputs, margins[:, picks], rtol=0, atol=1e-12)
+    soft = np.exp(margins) / np.exp(margins).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(soft, model.predict_proba(CURRENT[NUMERIC]), rtol=0, atol=1e-9)
+
+
+def test_without_a_favourable_set_every_class_is_explained_up_to_a_bound() -> None:
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(TRAIN[NUMERIC], three_classes(TRAIN))
+    measured = explain.run("additivity", ExplainParams(), multiclass_context(model, None))
+    assert [o["name"] for o in measured.details["outputs"]] == [f"margin of '{c}'" for c in model.classes_]
+    assert measured.value < ADDITIVE
+    many = (TRAIN["income"] // 4).astype(int).clip(5, 18)  # 14 classes
+    wide = DecisionTreeClassifier(max_depth=6, random_state=0).fit(TRAIN[NUMERIC], many)
+    measured = explain.run("additivity", ExplainParams(), multiclass_context(wide, None))
+    names = [o["name"] for o in measured.details["outputs"]]
+    assert names == [f"probability of '{c}'" for c in wide.classes_[:10]]  # the first ten, in class order
+    assert measured.value < ADDITIVE
+
+
+def test_multiclass_gradient_boosting_which_shap_cannot_read_is_explained_by_permutation() -> None:
+    model = gradient_boosting().fit(TRAIN[NUMERIC], three_classes(TRAIN))
+    ctx = multiclass_context(model, ["gold"])
+    ctx.reference = TRAIN.iloc[:150]
+    params = ExplainParams(sample_size=10, background_size=10)
+    measured = explain.run("additivity", params, ctx)
+    assert measured.details["explainer"] == "PermutationExplainer"
+    assert measured.details["space"] == "probability"
+    assert measured.value < 1e-9
+    explanation = explain.explain(ctx, params)
+    gold = list(model.classes_).index("gold")
+    expected = model.predict_proba(ctx.current.loc[explanation.rows, NUMERIC])[:, gold]
+    np.testing.assert_allclose(explanation.model_output, expected, rtol=0, atol=1e-12)
+
+
+def test_a_regressor_is_explained_in_its_prediction() -> None:
+    model = GradientBoostingRegressor(n_estimators=40, max_depth=2, random_state=0)
+    model.fit(TRAIN[NUMERIC], TRAIN["income"] * 2 - TRAIN["debt"])
+    ctx = make_context(model, NUMERIC, positive_label=None)
+    ctx.task = "regression"
+    measured = explain.run("additivity", ExplainParams(), ctx)
+    assert measured.value < ADDITIVE
+    assert measured.details["space"] == "prediction"
+    assert measured.details["explains"] == "prediction"
+    assert measured.details["local"] == []  # no decision boundary to be confident about
+    assert "checked in prediction space" in (measured.summary or "")
+    explanation = explain.explain(ctx, ExplainParams())
+    np.testing.assert_allclose(explanation.model_output, model.predict(CURRENT[NUMERIC]), rtol=0, atol=1e-12)
+
+
+def test_every_explain_check_applies_to_every_task() -> None:
+    from govkit.registry import TASKS
+
+    assert all(check.tasks == TASKS for check in explain.CHECKS.values())
 
 
 # ---------------------------------------------------------------------------------------------

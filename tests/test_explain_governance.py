@@ -138,3 +138,52 @@ def test_the_report_section_finds_each_check_by_its_evidence() -> None:
     assert view.sensitive == []  # no sensitive_feature_importance check: nothing highlighted
 
     assert section.build([skipped]) == section.ExplainView()
+
+
+def test_the_report_section_states_the_output_space_and_each_explained_output() -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+
+    frame = _frame(rows=600)
+    frame["band"] = np.select([frame["skill"] < -0.5, frame["skill"] < 0.5], ["low", "mid"], "high")
+    features = ["skill", "hours"]
+    forest = RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0).fit(frame[features], frame["band"])
+    ctx = AuditContext(
+        current=frame,
+        reference=frame,
+        target="band",
+        sensitive=["sex"],
+        features=features,
+        task="multiclass",
+        positive_label=None,  # no favourable set: every class on its own
+        model=forest,
+    )
+    measured = explain.run("additivity", ExplainParams(), ctx)
+    result = CheckResult(
+        id="explain.additivity", family="explain", title="", status=Status.PASS, message="", measurement=measured
+    )
+    view = section.build([result])
+    assert view.space == "probability"
+    assert [o.name for o in view.outputs] == ["probability of 'high'", "probability of 'low'", "probability of 'mid'"]
+    assert view.local == []  # several outputs: no single decision boundary
+    assert view.towards == "the explained class the model scores highest for that row"
+
+    regressor = HistGradientBoostingRegressor(max_iter=20, random_state=0).fit(frame[features], frame["hours"] * 2)
+    ctx = AuditContext(
+        current=frame,
+        reference=frame,
+        target="hours",
+        sensitive=["sex"],
+        features=features,
+        task="regression",
+        positive_label=None,
+        model=regressor,
+    )
+    measured = explain.run("additivity", ExplainParams(), ctx)
+    view = section.build([result.model_copy(update={"measurement": measured})])
+    assert view.space == "prediction"
+    assert view.towards == "a higher prediction"
+
+    # results written before the space was recorded still render, without the statement
+    old = measured.model_copy(update={"details": {k: v for k, v in measured.details.items() if k != "space"}})
+    view = section.build([result.model_copy(update={"measurement": old})])
+    assert view.space is None

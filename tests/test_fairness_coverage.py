@@ -219,6 +219,7 @@ def regression_cells() -> list[tuple[str, str, str, int, int]]:
                         squared.sum(1),
                         (predicted * predicted).sum(1),
                         (squared * squared).sum(1),
+                        error.sum(1),
                     ],
                     axis=1,
                 )

@@ -32,28 +32,74 @@ def test_pipeline_outputs_match_predict_and_predict_proba(data, chunk: int, monk
             ("model", GradientBoostingClassifier(random_state=0)),
         ]
     ).fit(frame, y)
-    labels, scores = predict.model_outputs(model, frame, "yes", binary=True)
-    np.testing.assert_array_equal(labels, model.predict(frame))
-    np.testing.assert_array_equal(scores, model.predict_proba(frame)[:, 1])
-    labels, scores = predict.model_outputs(model, frame, "no", binary=True)
-    np.testing.assert_array_equal(scores, model.predict_proba(frame)[:, 0])
+    outputs = predict.model_outputs(model, frame, ["yes"])
+    np.testing.assert_array_equal(outputs.labels, model.predict(frame))
+    np.testing.assert_array_equal(outputs.scores, model.predict_proba(frame)[:, 1])
+    np.testing.assert_array_equal(outputs.probabilities, model.predict_proba(frame))
+    assert outputs.classes == ["no", "yes"]
+    outputs = predict.model_outputs(model, frame, ["no"])
+    np.testing.assert_array_equal(outputs.scores, model.predict_proba(frame)[:, 0])
 
 
 def test_a_model_whose_probabilities_can_disagree_with_predict_keeps_predict(data) -> None:
     frame, y = data
     model = Pipeline([("scale", StandardScaler()), ("svc", SVC(probability=True, random_state=0))])
     model.fit(frame[["x"]], y)
-    labels, scores = predict.model_outputs(model, frame[["x"]], "yes", binary=True)
-    np.testing.assert_array_equal(labels, model.predict(frame[["x"]]))  # never argmax of Platt scores
-    np.testing.assert_allclose(scores, model.predict_proba(frame[["x"]])[:, 1])
+    outputs = predict.model_outputs(model, frame[["x"]], ["yes"])
+    np.testing.assert_array_equal(outputs.labels, model.predict(frame[["x"]]))  # never argmax of Platt scores
+    np.testing.assert_allclose(outputs.scores, model.predict_proba(frame[["x"]])[:, 1])
 
 
-def test_regressors_and_multiclass_get_labels_only(data) -> None:
+def test_a_regressor_gets_labels_only(data) -> None:
     from sklearn.linear_model import LinearRegression
 
     frame, _ = data
     target = frame["x"] * 2 + 1
     model = LinearRegression().fit(frame[["x"]], target)
-    labels, scores = predict.model_outputs(model, frame[["x"]], None, binary=False)
-    np.testing.assert_allclose(labels, model.predict(frame[["x"]]))
-    assert scores is None
+    outputs = predict.model_outputs(model, frame[["x"]])
+    np.testing.assert_allclose(outputs.labels, model.predict(frame[["x"]]))
+    assert outputs.scores is None and outputs.probabilities is None and outputs.classes is None
+
+
+def test_multiclass_gets_the_matrix_and_the_favourable_sum(data) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    frame, _ = data
+    y = np.select([frame["x"] < -0.5, frame["x"] < 0.5], ["bronze", "silver"], "gold")
+    model = LogisticRegression().fit(frame[["x"]], y)
+    outputs = predict.model_outputs(model, frame[["x"]], ["gold", "silver"])
+    expected = model.predict_proba(frame[["x"]])
+    np.testing.assert_array_equal(outputs.labels, model.predict(frame[["x"]]))
+    np.testing.assert_allclose(outputs.probabilities, expected)
+    assert outputs.classes == ["bronze", "gold", "silver"]
+    np.testing.assert_allclose(outputs.scores, expected[:, 1] + expected[:, 2])
+    assert predict.model_outputs(model, frame[["x"]]).scores is None  # no favourable set: one-vs-rest
+
+
+def test_an_array_fitted_model_predicts_on_named_columns_without_warnings(data) -> None:
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    frame, y = data
+    model = LogisticRegression().fit(frame[["x"]].to_numpy(), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's "X has feature names" would raise here
+        outputs = predict.model_outputs(model, frame[["x"]], ["yes"])
+    np.testing.assert_array_equal(outputs.labels, model.predict(frame[["x"]].to_numpy()))
+
+
+def test_float32_probabilities_are_a_float64_distribution(data) -> None:
+    import xgboost
+    from sklearn.metrics import log_loss
+
+    frame, _ = data
+    y = np.select([frame["x"] < -0.5, frame["x"] < 0.5], [0, 1], 2)
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1).fit(frame[["x"]], y)
+    own = model.predict_proba(frame[["x"]])
+    assert own.dtype == np.float32
+    outputs = predict.model_outputs(model, frame[["x"]], [1, 2])
+    assert outputs.probabilities.dtype == np.float64
+    np.testing.assert_allclose(outputs.probabilities.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(outputs.probabilities, own, rtol=1e-5, atol=1e-7)
+    log_loss(y, outputs.probabilities)  # no "do not sum to one" warning (warnings are errors in the tests)

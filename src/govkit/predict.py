@@ -9,7 +9,12 @@ Chunking bounds the memory of the transformed matrix.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from govkit.context import Predictions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,35 +47,72 @@ def split_pipeline(model: Any) -> tuple[Any | None, Any]:
     return None, model
 
 
-def model_outputs(
-    model: Any, inputs: pd.DataFrame, positive_label: Any, binary: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(labels, positive-class scores or None) for every row of ``inputs``."""
+def model_outputs(model: Any, inputs: pd.DataFrame, favourable: Sequence[Any] = ()) -> Predictions:
+    """Labels for every row of ``inputs``; for a classifier with ``predict_proba`` also its probability
+    matrix (columns in ``classes_`` order) and the summed probability of the ``favourable`` labels
+    (None when none is given: a multiclass audit one-vs-rest)."""
     import numpy as np
 
     preprocess, final = split_pipeline(model)
-    scored = binary and hasattr(final, "predict_proba") and hasattr(final, "classes_")
+    classes = getattr(final, "classes_", None)
+    ordered = np.asarray(classes if classes is not None else [])
+    scored = hasattr(final, "predict_proba") and len(ordered) > 0
     shortcut = scored and type(final).__name__ in ARGMAX_CONSISTENT
     label_parts: list[np.ndarray] = []
-    score_parts: list[np.ndarray] = []
-    for start in range(0, len(inputs), CHUNK_ROWS):
-        chunk = inputs.iloc[start : start + CHUNK_ROWS]
-        matrix = preprocess.transform(chunk) if preprocess is not None else chunk
-        if not scored:
-            label_parts.append(np.asarray(final.predict(matrix)))
-            continue
-        probabilities = np.asarray(final.predict_proba(matrix))
-        classes = np.asarray(final.classes_)
-        position = [str(c) for c in classes].index(str(positive_label))
-        score_parts.append(probabilities[:, position].astype(float))
-        if shortcut and start == 0:
-            head = matrix[:CHECK_ROWS] if not hasattr(matrix, "iloc") else matrix.iloc[:CHECK_ROWS]
-            expected = np.asarray(final.predict(head))
-            shortcut = bool(np.array_equal(expected, classes[np.argmax(probabilities[: len(expected)], axis=1)]))
-        if shortcut:
-            label_parts.append(classes[np.argmax(probabilities, axis=1)])
-        else:
-            label_parts.append(np.asarray(final.predict(matrix)))
+    matrix_parts: list[np.ndarray] = []
+    with quiet_feature_names():
+        for start in range(0, len(inputs), CHUNK_ROWS):
+            chunk = inputs.iloc[start : start + CHUNK_ROWS]
+            matrix = preprocess.transform(chunk) if preprocess is not None else chunk
+            if not scored:
+                label_parts.append(np.asarray(final.predict(matrix)))
+                continue
+            probabilities = np.asarray(final.predict_proba(matrix))
+            matrix_parts.append(probabilities)
+            if shortcut and start == 0:
+                head = matrix[:CHECK_ROWS] if not hasattr(matrix, "iloc") else matrix.iloc[:CHECK_ROWS]
+                expected = np.asarray(final.predict(head))
+                shortcut = bool(np.array_equal(expected, ordered[np.argmax(probabilities[: len(expected)], axis=1)]))
+            if shortcut:
+                label_parts.append(ordered[np.argmax(probabilities, axis=1)])
+            else:
+                label_parts.append(np.asarray(final.predict(matrix)).reshape(-1))
     labels = np.concatenate(label_parts) if label_parts else np.asarray([])
-    scores = np.concatenate(score_parts) if score_parts else None
-    return labels, scores
+    if not scored:
+        return Predictions(labels=labels, scores=None)
+    full = _as_float64(np.concatenate(matrix_parts) if matrix_parts else np.empty((0, len(ordered))))
+    names = [str(c) for c in ordered]
+    positions = [names.index(str(label)) for label in favourable]
+    # a sum of several classes' probabilities may pass 1 by a rounding error; one class's is kept as given
+    summed = full[:, positions].sum(axis=1).astype(float) if len(positions) > 1 else None
+    scores = np.clip(summed, 0.0, 1.0) if summed is not None else full[:, positions[0]] if positions else None
+    return Predictions(labels=labels, scores=scores, probabilities=full, classes=list(ordered))
+
+
+def _as_float64(matrix: np.ndarray) -> np.ndarray:
+    """The probability matrix in float64. Float32 rows (XGBoost's) add up to 1 only within float32
+    rounding, which metrics that check for a distribution (log loss) flag at float64 precision: such
+    rows are rescaled to add up to 1, and only when they are probabilities within that rounding (anything
+    else is left for the GK205 check to refuse)."""
+    import numpy as np
+
+    if matrix.dtype == np.float64:
+        return matrix
+    values = matrix.astype(np.float64)
+    sums = values.sum(axis=1, keepdims=True)
+    rounding = np.all(np.isfinite(values)) and np.all((values >= 0) & (values <= 1)) and np.all(np.abs(sums - 1) < 1e-4)
+    return values / sums if values.size and rounding else values
+
+
+@contextmanager
+def quiet_feature_names() -> Iterator[None]:
+    """Silence exactly scikit-learn's feature-name warnings while the model predicts.
+
+    govkit hands a model its columns in the fitted order (``feature_names_in_``) or the order the user
+    gave (``--features``), so for a model fitted on arrays the names it warns about are known to be
+    right; the warning would only leak into the user's output and, under ``-W error``, stop the audit.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X has feature names", category=UserWarning)
+        warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
+        yield

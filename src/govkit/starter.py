@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from govkit.errors import InputError
+from govkit.preflight.labels import FALSY, MAX_CLASSES, TRUTHY
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGET_NAMES = re.compile(
     r"^(target|label|y|class|outcome|income.*|approved|approval|default(ed)?|churn(ed)?|hired|"
@@ -38,23 +42,44 @@ def propose(data: Path) -> dict[str, Any]:
 
     frame = read_table(data, role="data", option="--data")
     columns = list(frame.columns)
-    target = _first(columns, TARGET_NAMES)
+    target, task, labels = _target(frame)
     sensitive = [c for c in columns if SENSITIVE_NAMES.match(c.strip())]
     prediction = _first(columns, PREDICTION_NAMES)
     score = _first(columns, SCORE_NAMES) if prediction else None
     positive = None
-    if target is not None:
-        labels = sorted(frame[target].dropna().unique().tolist(), key=str)
-        if len(labels) == 2:
-            positive = next((v for v in labels if str(v) in ("1", "True", "yes", "Yes")), labels[-1])
+    if task == "binary":
+        truthy = [label for label in labels if str(label).strip().lower() in TRUTHY]
+        falsy = [label for label in labels if str(label).strip().lower() in FALSY]
+        positive = truthy[0] if len(labels) == 2 and len(truthy) == 1 and len(falsy) == 1 else None
     return {
         "columns": columns,
         "target": target,
+        "task": task,
+        "labels": labels,
         "positive_label": positive,
         "sensitive": sensitive,
         "prediction_column": prediction,
         "probability_column": score,
     }
+
+
+def _target(frame: pd.DataFrame) -> tuple[str | None, str | None, list[Any]]:
+    """(target, task, its labels): among the columns named like a target, the first whose values are
+    labels (a handful of classes) before one of numbers (a regression target, or a numeric feature such
+    as an income that merely has a target-like name)."""
+    from govkit.preflight.tasks import detected_task
+
+    found: list[tuple[str, str, list[Any]]] = []
+    for column in frame.columns:
+        if not TARGET_NAMES.match(str(column).strip()):
+            continue
+        values = sorted(frame[column].dropna().unique().tolist(), key=str)
+        task = detected_task(values, from_model=False, has_scores=False)
+        if task in ("binary", "multiclass") and len(values) <= MAX_CLASSES:
+            return str(column), task, values
+        if task == "regression":
+            found.append((str(column), task, []))
+    return found[0] if found else (None, None, [])
 
 
 def _scalar(value: Any) -> str:
@@ -95,10 +120,7 @@ def render_config(
         if target
         else "# target: outcome            # the true outcome column"
     )
-    if proposals["positive_label"] is not None:
-        lines.append(
-            f"positive_label: {_scalar(proposals['positive_label'])}   # proposed: which outcome is favourable?"
-        )
+    lines += _task_lines(proposals)
     sensitive = proposals["sensitive"]
     lines.append(
         f"sensitive: {_scalar(sensitive)}   # proposed"
@@ -121,6 +143,25 @@ def render_config(
         "",
     ]
     return "\n".join(lines)
+
+
+def _task_lines(proposals: dict[str, Any]) -> list[str]:
+    """The task and the favourable outcome: proposed when the values say it, else asked for."""
+    task, labels = proposals.get("task"), proposals.get("labels") or []
+    if task is None:
+        return []
+    lines = [f"task: {task}   # proposed from the target's values (binary, multiclass or regression)"]
+    choices = ", ".join(_scalar(label) for label in labels[:10])
+    if proposals["positive_label"] is not None:
+        lines.append(f"positive_label: {_scalar(proposals['positive_label'])}   # proposed: the favourable outcome")
+    elif task == "binary":
+        lines.append(f"# positive_label: ...   # required: which of {choices} is the favourable outcome?")
+    elif task == "multiclass":
+        lines.append(
+            f"# positive_label: [...]  # the favourable classes among {choices}; without it fairness compares "
+            "each class one-vs-rest"
+        )
+    return lines
 
 
 def write_starter(

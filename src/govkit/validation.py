@@ -9,7 +9,7 @@ from govkit.errors import PolicyError
 from govkit.policy import read_yaml
 from govkit.policy_messages import quoted
 
-CONFIG_KEYS = {"data", "reference", "model", "target", "sensitive", "prediction_column", "policy", "out"}
+CONFIG_KEYS = {"data", "reference", "model", "target", "sensitive", "prediction_column", "policy", "out", "task"}
 
 
 def kind_of(data: Any) -> str:
@@ -21,17 +21,24 @@ def kind_of(data: Any) -> str:
     return "policy"
 
 
-def validate_file(path: Path) -> tuple[str, str]:
-    """Validate a policy or config; return (kind, summary) or raise ``PolicyError`` with every problem."""
+def validate_file(path: Path, task: str | None = None) -> tuple[str, str]:
+    """Validate a policy or config; return (kind, summary) or raise ``PolicyError`` with every problem.
+
+    With a ``task`` (or a config's ``task:``) every enabled check must apply to it, as in ``govkit audit``.
+    """
     from govkit.config import load_config, resolve
     from govkit.policy import load_policy
+    from govkit.preflight.applicable import task_problems
 
     data = read_yaml(path, path.name)
     if kind_of(data) == "policy":
         policy = load_policy(path)
+        if task is not None and (inapplicable := task_problems(policy, task)):
+            raise PolicyError(inapplicable)
         chain = " -> ".join(p.stem for p in policy.files)
-        return "policy", f"{len(policy.checks)} checks ({chain})."
+        return "policy", f"{len(policy.checks)} checks ({chain})" + (f" for {task} models." if task else ".")
     config, base = load_config(path)
+    task = task or config.task
     problems: list[str] = []
     for key in ("data", "reference", "model"):
         value = getattr(config, key)
@@ -42,9 +49,13 @@ def validate_file(path: Path) -> tuple[str, str]:
         policy = load_policy(config.policy, relative_to=base)
     except PolicyError as error:
         raise PolicyError(problems + [f"{path.name}: policy: {line}" for line in error.problems]) from None
+    if task is not None:
+        problems += [f"{path.name}: task {task}: {line}" for line in task_problems(policy, task)]
     if problems:
         raise PolicyError(problems)
-    return "config", f"policy {policy.name} with {len(policy.checks)} checks."
+    return "config", f"policy {policy.name} with {len(policy.checks)} checks" + (
+        f" for {task} models." if task else "."
+    )
 
 
 def _is_file(path: str) -> bool:

@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govkit.context import AuditContext
 from govkit.inputs import check_sha256_pin, coded, load_model, sha256_file
+from govkit.inputs.tables import narrow_frames
+from govkit.preflight.applicable import refuse_inapplicable
 from govkit.preflight.frames import check_columns, frame_bytes, guard_memory, read_frame
-from govkit.preflight.labels import task_and_label
+from govkit.preflight.labels import check_class_columns, task_and_label
 from govkit.preflight.predictions import (
     model_features,
     plan_model_task,
     predict_with_model,
     predictions_from_columns,
 )
+from govkit.preflight.tasks import settle_task
+
+if TYPE_CHECKING:
+    from govkit.policy import Policy
 
 __all__ = ["Preflight", "frame_bytes", "prepare"]
 
@@ -50,12 +56,22 @@ class Preflight:
         trusted_types: list[str] | None = None,
         trust_pickle: bool = False,
         model_sha256: str | None = None,
+        task: str | None = None,
+        policy: Policy | None = None,
+        columns: list[str] | None = None,
+        max_columns: int | None = None,
+        class_probabilities: dict[Any, str] | None = None,
     ) -> None:
         self.data, self.reference, self.model = data, reference, model
         self.target, self.sensitive = target, list(dict.fromkeys(sensitive or []))
         self.features, self.positive_label, self.seed = features, positive_label, seed
         self.prediction_column, self.probability_column = prediction_column, probability_column
         self.trusted_types, self.trust_pickle, self.model_sha256 = trusted_types, trust_pickle, model_sha256
+        # the task asked for (checked against the evidence) and the policy whose checks must apply to it
+        self.task, self.policy = task, policy
+        # predictions given as columns: class label -> the column of its probability (a multiclass matrix)
+        self.class_probabilities = dict(class_probabilities or {})
+        self.columns, self.max_columns = columns, max_columns  # the columns audited, and the width refused
         # what provenance records: role -> {path, sha256} of every file read, and the model's type
         self.files: dict[str, dict[str, str]] = {}
         self.model_type: str | None = None
@@ -88,9 +104,15 @@ class Preflight:
                     "columns",
                 )
         guard_memory([(current, current_name), (reference, reference_name)])
+        roles = [self.target, self.prediction_column, self.probability_column, *self.sensitive, *(self.features or [])]
+        roles += list(self.class_probabilities.values())
+        current, reference = narrow_frames(  # a chosen set of columns; a table too wide refused (GK114)
+            (current, current_name), (reference, reference_name), self.columns, roles, self.max_columns
+        )
         check_columns(
             current, current_name, self.target, self.sensitive, self.prediction_column, self.probability_column
         )
+        check_class_columns(current, current_name, self.class_probabilities)
         self._names = (current_name, reference_name)
         self._context = AuditContext(
             current=current,
@@ -107,20 +129,28 @@ class Preflight:
         return self._context
 
     def plan(self) -> None:
-        """Phase 2: load the model; decide input columns, task and favourable label (predictions from columns too)."""
+        """Phase 2: load the model; decide input columns, task and favourable label (predictions from columns too);
+        refuse a policy with checks that do not apply to the task."""
         ctx = self.context
         fitted = self._load_model()
-        roles = (self.target, self.prediction_column, self.probability_column)
+        roles = (self.target, self.prediction_column, self.probability_column, *self.class_probabilities.values())
         excluded = {column for column in roles if column is not None}
         ctx.features = model_features(fitted, self.features, list(ctx.current.columns), excluded, self._names[0])
         ctx.model = fitted
         if fitted is not None:
-            plan_model_task(ctx, self.positive_label)
+            plan_model_task(ctx, self.positive_label, self.task, self._names[0])
         elif self.prediction_column is not None:
-            predictions_from_columns(ctx, self.positive_label, *self._names)
+            predictions_from_columns(ctx, self.positive_label, self.task, *self._names, self.class_probabilities)
         elif self.target is not None:
+            # no predictions: no check judges the favourable outcome, so a given one is checked, none inferred
             observed = ctx.current[self.target].dropna()
-            ctx.task, ctx.positive_label = task_and_label(observed, None, self.positive_label, False)
+            ctx.task, ctx.positive_label = task_and_label(
+                observed, None, self.positive_label, False, False, self.task, infer=False
+            )
+        elif self.task is not None:
+            ctx.task = settle_task("unknown", self.task, [], False, False)
+        if self.policy is not None:
+            refuse_inapplicable(self.policy, ctx.task)  # before any check runs, not as a row of skips
 
     def predict(self) -> None:
         """Phase 3: the model's predictions on both frames (nothing to do without a model)."""
@@ -140,6 +170,12 @@ class Preflight:
             raise coded("GK100", "no current data given; pass --data FILE (or data: in govkit.yaml)")
         if self.model is not None and self.prediction_column is not None:
             raise coded("GK202", "give either --model or --prediction-column, not both")
+        if self.class_probabilities and (self.prediction_column is None or self.probability_column is not None):
+            raise coded(
+                "GK202",
+                "--class-probability gives the class probabilities of predictions in --prediction-column; give it "
+                "with --prediction-column, and instead of --probability-column",
+            )
         if self.model_sha256 and not isinstance(self.model, (str, os.PathLike)):
             raise coded(
                 "GK309",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Above this many distinct values a numeric label column is taken for a regression output.
-_MAX_CLASSES = 20
+MAX_CLASSES = 20
 
 
 def _label_key(value: Any) -> tuple[str, Any]:
@@ -30,6 +30,11 @@ def _label_key(value: Any) -> tuple[str, Any]:
     return ("text", str(value))
 
 
+def label_keys(values: list[Any]) -> dict[tuple[str, Any], Any]:
+    """Distinct labels by comparison key (1, 1.0 and True are one; '1' is another)."""
+    return {_label_key(v): v for v in values}
+
+
 def _keys(series: pd.Series) -> dict[tuple[str, Any], Any]:
     import pandas as pd
 
@@ -37,7 +42,7 @@ def _keys(series: pd.Series) -> dict[tuple[str, Any], Any]:
         distinct = pd.unique(series.dropna())
     except TypeError:  # unhashable values: compare their text
         distinct = pd.unique(series.dropna().astype(str))
-    return {_label_key(v): v for v in distinct}
+    return label_keys(list(distinct))
 
 
 def _sorted(values: Any) -> list[Any]:
@@ -45,12 +50,12 @@ def _sorted(values: Any) -> list[Any]:
     return sorted(values, key=lambda v: (type(v).__name__, str(v)))
 
 
-def _continuous(keys: dict[tuple[str, Any], Any]) -> bool:
+def continuous(keys: dict[tuple[str, Any], Any]) -> bool:
     """Numbers that are not a handful of whole-number classes: a regression output or a score."""
     if not keys or any(kind != "number" for kind, _ in keys):
         return False
     values = [number for _, number in keys]
-    if len(values) > _MAX_CLASSES:
+    if len(values) > MAX_CLASSES:
         return True
     return any(not math.isfinite(v) or v != round(v) for v in values)
 
@@ -70,9 +75,9 @@ def check_labels(ctx: AuditContext, name: str) -> None:
     if ctx.target is None:
         return
     truth = _keys(ctx.current[ctx.target])
-    if not truth or _continuous(truth):
+    if not truth or continuous(truth):
         return  # no known target yet (checks that need it say so), or a regression target
-    if _continuous(predicted):
+    if continuous(predicted):
         in_unit_interval = all(0.0 <= number <= 1.0 for _, number in predicted)
         if len(truth) == 2 and in_unit_interval:
             raise coded(
@@ -101,7 +106,7 @@ def check_model_labels(ctx: AuditContext, labels: Any, name: str) -> None:
         return
     truth = _keys(ctx.current[ctx.target])
     predicted = _keys(pd.Series(labels))
-    if not truth or _continuous(truth) or _continuous(predicted):
+    if not truth or continuous(truth) or continuous(predicted):
         return  # no known target yet, or a regression: the task decides
     stray = stray_labels(predicted, truth)
     if not stray:
@@ -162,54 +167,95 @@ def probabilities_from_column(frame: pd.DataFrame, column: str | None, name: str
     return values.to_numpy(dtype=np.float64)
 
 
+# The only labels whose meaning govkit infers (compared as lower-case text): a favourable outcome is
+# inferred when one label is truthy and the other falsy, never from the order of the classes. Any other
+# pair (approved/denied, <=50K/>50K, -1/1) needs the user's word: --positive-label.
+TRUTHY = frozenset({"1", "1.0", "true", "yes", "y"})
+FALSY = frozenset({"0", "0.0", "false", "no", "n"})
+
+
 def task_and_label(
-    observed: Any, classes: Any, positive_label: Any, from_model: bool, has_scores: bool = False
+    observed: Any,
+    classes: Any,
+    positive_label: Any,
+    from_model: bool,
+    has_scores: bool = False,
+    requested: str | None = None,
+    infer: bool = True,
 ) -> tuple[Task, Any]:
-    """The task (binary, multiclass, regression) and the favourable label, typed like the data."""
-    import numpy as np
+    """The task (binary, multiclass, regression) and the favourable label(s), typed like the data.
+
+    ``observed`` are the labels seen (a model's ``classes`` when ``from_model``; None for a regressor).
+    The rule for the favourable outcome is the same with a model or with prediction columns: binary,
+    one label (given, or inferred only from a truthy/falsy pair); multiclass, a list (given) or None
+    (fairness one-vs-rest per class); regression, None. ``requested`` (``--task``) must fit the evidence.
+    ``infer=False`` (a target without predictions: nothing is judged on the favourable outcome) checks a
+    given label but infers none.
+    """
     import pandas as pd
 
+    from govkit.preflight.tasks import detected_task, settle_task
+
     if from_model and classes is None:
-        return "regression", None
-    values = pd.unique(pd.Series(observed)) if observed is not None else np.array([])
-    if len(values) == 0 and not from_model:
-        # no label known (an empty target, say): the checks that need labels say so themselves
-        return "unknown", None
-    kind = pd.Series(values)
-    numeric = pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind)
-    if not from_model and numeric and not has_scores:
-        as_float = pd.Series(values, dtype=float)
-        if (as_float != as_float.round()).any() or len(values) > _MAX_CLASSES:
-            return "regression", None
-    labels = list(values)
-    task: Task = "binary" if len(labels) <= 2 or has_scores else "multiclass"
-    if positive_label is not None:
-        for label in labels:
-            if str(label) == str(positive_label) or _same_number(label, positive_label):
-                return task, label
-        if len(labels) <= 1 and not from_model:
-            # one class observed (a target with one class, say): the favourable label may be absent
-            return task, _typed_like(positive_label, labels)
-        raise coded(
-            "GK206",
-            f"positive label {show_value(positive_label)} is not one of the labels ({show_values(labels)}); "
-            "fix --positive-label",
-        )
-    if task != "binary":
+        labels: list[Any] = []
+    else:
+        labels = list(pd.unique(pd.Series(observed))) if observed is not None else []
+    task = settle_task(detected_task(labels, from_model, has_scores), requested, labels, from_model, has_scores)
+    if task in ("regression", "unknown"):
         return task, None
-    as_text = {str(v) for v in labels}
-    for default in ("1", "True", "1.0"):
-        if default in as_text:
-            return task, next(v for v in labels if str(v) == default)
-    if len(labels) == 1 and as_text <= {"0", "False", "0.0"}:
+    if positive_label is None and not infer:
+        return task, None
+    return task, favourable(task, labels, positive_label, from_model)
+
+
+def favourable(task: Task, labels: list[Any], positive_label: Any, from_model: bool) -> Any:
+    """The favourable label (binary) or labels (multiclass; None when not given), as the data types them."""
+    import numpy as np
+
+    wanted = list(positive_label) if isinstance(positive_label, (list, tuple)) else [positive_label]
+    wanted = [value for value in wanted if value is not None]
+    if wanted:
+        matched = [_match(value, labels, from_model) for value in wanted]
+        if task == "multiclass":
+            return list(dict.fromkeys(matched))
+        if len(set(map(str, matched))) > 1:
+            raise coded(
+                "GK206",
+                f"a binary task has one favourable outcome, but {show_values(wanted)} were given; pass one "
+                "--positive-label",
+            )
+        return matched[0]
+    if task == "multiclass":
+        return None  # no favourable set: fairness compares every class one-vs-rest
+    as_text = {str(label).strip().lower(): label for label in labels}
+    truthy = [label for text, label in as_text.items() if text in TRUTHY]
+    falsy = [label for text, label in as_text.items() if text in FALSY]
+    if len(labels) == 2 and len(truthy) == 1 and len(falsy) == 1:
+        return truthy[0]
+    if len(labels) == 1 and truthy:
+        return truthy[0]
+    if len(labels) == 1 and falsy and not isinstance(labels[0], str):
         # only the negative class of a 0/1 (or False/True) column occurs; the favourable one is 1
-        return task, _typed_like(1 if as_text != {"False"} else True, labels)
-    if from_model and len(labels) == 2:
-        return task, labels[1]  # scikit-learn's convention: predict_proba[:, 1] is classes_[1]
+        return _typed_like(True if isinstance(labels[0], (bool, np.bool_)) else 1, labels)
     raise coded(
         "GK207",
-        f"cannot tell which label is the favourable outcome among {show_values(labels)}; pass --positive-label "
-        "(or positive_label: in govkit.yaml)",
+        f"cannot tell which label is the favourable outcome among {show_values(_sorted(labels))} (govkit infers it "
+        "only for 1/0, true/false, yes/no, y/n); pass --positive-label (or positive_label: in govkit.yaml)",
+    )
+
+
+def _match(wanted: Any, labels: list[Any], from_model: bool) -> Any:
+    """The observed label ``wanted`` names (1 matches 1.0 and '1'); GK206 naming it when none does."""
+    for label in labels:
+        if str(label) == str(wanted) or _same_number(label, wanted):
+            return label
+    if len(labels) <= 1 and not from_model:
+        # one class observed (a target with one class, say): the favourable label may be absent
+        return _typed_like(wanted, labels)
+    raise coded(
+        "GK206",
+        f"positive label {show_value(wanted)} is not one of the labels ({show_values(_sorted(labels))}); "
+        "fix --positive-label",
     )
 
 
@@ -242,3 +288,56 @@ def _same_number(label: Any, wanted: Any) -> bool:
         return float(label) == float(wanted)
     except (TypeError, ValueError):
         return False
+
+
+def check_class_columns(frame: pd.DataFrame, name: str, mapping: dict[Any, str]) -> None:
+    """Every column named by ``--class-probability`` exists (GK201 with a did-you-mean otherwise)."""
+    from govkit.preflight.frames import missing_column_error
+
+    for column in mapping.values():
+        if column not in frame.columns:
+            raise missing_column_error(name, column, list(frame.columns), "probability", "--class-probability")
+
+
+def class_matrix(
+    frame: pd.DataFrame, mapping: dict[Any, str], labels: list[Any], name: str
+) -> tuple[np.ndarray, list[Any]]:
+    """The per-class probability columns as a matrix (rows x classes) and its classes, typed like ``labels``.
+
+    Every label seen needs a column (a one-vs-rest score needs every class), every column must hold
+    probabilities (GK205), and each row's probabilities must add up to 1.
+    """
+    import numpy as np
+
+    classes = [_class_of(wanted, labels, name) for wanted in mapping]
+    named = {str(label) for label in classes}
+    unnamed = [label for label in labels if str(label) not in named]
+    if unnamed:
+        raise coded(
+            "GK204",
+            f"{name}: label(s) {show_values(_sorted(unnamed), 5)} have no probability column; give one "
+            "--class-probability LABEL=COLUMN for every class",
+        )
+    columns = [probabilities_from_column(frame, column, name) for column in mapping.values()]
+    matrix = np.column_stack([column for column in columns if column is not None])
+    sums = matrix.sum(axis=1)
+    off = np.abs(sums - 1.0) > 1e-3  # written probabilities are rounded; a row that is not a distribution is wrong
+    if off.any():
+        row = int(np.flatnonzero(off)[0])
+        raise coded(
+            "GK205",
+            f"{name}: the class probabilities of {int(off.sum())} row(s) do not add up to 1 (row {row + 1}: "
+            f"{sums[row]:.4g}); give every class's probability, one column per class",
+        )
+    return matrix, classes
+
+
+def _class_of(wanted: Any, labels: list[Any], name: str) -> Any:
+    for label in labels:
+        if str(label) == str(wanted) or _same_number(label, wanted):
+            return label
+    raise coded(
+        "GK204",
+        f"{name}: --class-probability names class {show_value(wanted)}, which is not one of the labels "
+        f"({show_values(_sorted(labels), 5)}); name the classes as the predictions write them",
+    )

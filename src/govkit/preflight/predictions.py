@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import AuditContext, Predictions
 from govkit.inputs import coded
 from govkit.preflight.frames import missing_column_error, show_value, show_values
-from govkit.preflight.labels import check_labels, check_model_labels, probabilities_from_column, task_and_label
+from govkit.preflight.labels import (
+    check_labels,
+    check_model_labels,
+    class_matrix,
+    probabilities_from_column,
+    task_and_label,
+)
+from govkit.preflight.tasks import check_target_task, model_classes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,17 +48,14 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def plan_model_task(ctx: AuditContext, positive_label: Any) -> None:
+def plan_model_task(ctx: AuditContext, positive_label: Any, requested: str | None, name: str) -> None:
     """The task and favourable label, from the model's classes: known before any prediction is made."""
-    import numpy as np
-
     model = ctx.model
     if not hasattr(model, "predict"):
         raise coded("GK308", f"the model ({type(model).__name__}) has no predict method; give a fitted estimator")
-    classes = getattr(model, "classes_", None)
-    ctx.task, ctx.positive_label = task_and_label(
-        None if classes is None else np.asarray(classes), classes, positive_label, True
-    )
+    classes = model_classes(model)
+    ctx.task, ctx.positive_label = task_and_label(classes, classes, positive_label, True, requested=requested)
+    check_target_task(ctx, name)
 
 
 def predict_with_model(ctx: AuditContext, current_name: str, reference_name: str) -> None:
@@ -62,25 +66,40 @@ def predict_with_model(ctx: AuditContext, current_name: str, reference_name: str
 
 
 def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predictions:
-
     from govkit.predict import model_outputs
 
     inputs = frame[ctx.features]
+    favourable = ctx.favourable_labels if ctx.task in ("binary", "multiclass") else []
     try:
-        labels, scores = model_outputs(ctx.model, inputs, ctx.positive_label, binary=ctx.task == "binary")
+        predictions = model_outputs(ctx.model, inputs, favourable)
     except Exception as error:  # any estimator error here means the data does not fit the model
         raise coded(
             "GK307",
             f"{name}: the model could not predict on this data ({_first_line(error)}); give data in the "
-            "form the model was trained on",
+            f"form the model was trained on{_features_hint(ctx.model, ctx.features)}",
         ) from None
-    if len(labels) != len(frame):
+    if len(predictions.labels) != len(frame):
         raise coded(
             "GK307",
-            f"{name}: the model returned {len(labels)} predictions for {len(frame)} rows; "
+            f"{name}: the model returned {len(predictions.labels)} predictions for {len(frame)} rows; "
             "give a model that predicts one label per row",
         )
-    return Predictions(labels=labels, scores=None if scores is None else _probabilities(ctx.model, scores, name))
+    if predictions.probabilities is not None:
+        predictions.probabilities = _probabilities(ctx.model, predictions.probabilities, name)
+    if predictions.scores is not None:
+        predictions.scores = _probabilities(ctx.model, predictions.scores, name)
+    return predictions
+
+
+def _features_hint(model: Any, features: list[str]) -> str:
+    """For a model fitted on arrays with another number of columns: how to name its input columns."""
+    expected = getattr(model, "n_features_in_", None)
+    if getattr(model, "feature_names_in_", None) is not None or expected is None or expected == len(features):
+        return ""
+    return (
+        f" (it was fitted on {expected} columns, and {len(features)} were given: name its input columns in "
+        "order with --features a,b,c or features: in govkit.yaml)"
+    )
 
 
 def _probabilities(model: Any, scores: Any, name: str) -> Any:
@@ -90,7 +109,7 @@ def _probabilities(model: Any, scores: Any, name: str) -> Any:
     try:
         values = np.asarray(scores, dtype=np.float64)
     except (TypeError, ValueError):
-        values = np.full(len(scores), np.nan)
+        values = np.full(np.shape(scores), np.nan)
     bad = ~np.isfinite(values) | (values < 0) | (values > 1)
     if bad.any():
         first = np.asarray(scores)[bad][0]
@@ -103,7 +122,14 @@ def _probabilities(model: Any, scores: Any, name: str) -> Any:
     return values
 
 
-def predictions_from_columns(ctx: AuditContext, positive_label: Any, current_name: str, reference_name: str) -> None:
+def predictions_from_columns(
+    ctx: AuditContext,
+    positive_label: Any,
+    requested: str | None,
+    current_name: str,
+    reference_name: str,
+    class_columns: dict[Any, str] | None = None,
+) -> None:
     import pandas as pd
 
     column = ctx.prediction_column
@@ -119,15 +145,42 @@ def predictions_from_columns(ctx: AuditContext, positive_label: Any, current_nam
     check_labels(ctx, current_name)
     observed = pd.concat([predicted, ctx.current[ctx.target]]) if ctx.target is not None else predicted
     ctx.task, ctx.positive_label = task_and_label(
-        observed.dropna(), None, positive_label, False, has_scores=ctx.probability_column is not None
+        observed.dropna(), None, positive_label, False, ctx.probability_column is not None, requested
     )
-    ctx.current_predictions = Predictions(
-        labels=predicted.to_numpy(), scores=probabilities_from_column(ctx.current, ctx.probability_column, current_name)
-    )
+    check_target_task(ctx, current_name)
+    labels = list(pd.unique(observed.dropna()))
+    mapping = dict(class_columns or {})
+    ctx.current_predictions = _column_predictions(ctx, ctx.current, labels, current_name, mapping)
     if ctx.reference is not None and column in ctx.reference.columns:
-        ctx.reference_predictions = Predictions(
-            labels=ctx.reference[column].to_numpy(),
-            scores=probabilities_from_column(ctx.reference, ctx.probability_column, reference_name)
-            if ctx.probability_column in ctx.reference.columns
-            else None,
+        given = mapping if all(c in ctx.reference.columns for c in mapping.values()) else {}
+        ctx.reference_predictions = _column_predictions(ctx, ctx.reference, labels, reference_name, given)
+
+
+def _column_predictions(
+    ctx: AuditContext, frame: pd.DataFrame, labels: list[Any], name: str, mapping: dict[Any, str]
+) -> Predictions:
+    """Predictions read from columns; a binary probability column also as the two-column matrix
+    (negative class, favourable class) a model's predict_proba would give; per-class columns as the matrix."""
+    import numpy as np
+
+    assert ctx.prediction_column is not None
+    predicted = frame[ctx.prediction_column].to_numpy()
+    if mapping and ctx.task == "regression":
+        raise coded(
+            "GK208",
+            f"{name}: --class-probability gives a classifier's class probabilities, but the task is "
+            "regression; drop --class-probability, or check --task and the prediction column",
         )
+    if mapping:
+        matrix, classes = class_matrix(frame, mapping, labels, name)
+        positions = [[str(c) for c in classes].index(str(label)) for label in ctx.favourable_labels]
+        summed = np.clip(matrix[:, positions].sum(axis=1), 0.0, 1.0) if positions else None
+        return Predictions(labels=predicted, scores=summed, probabilities=matrix, classes=classes)
+    column = ctx.probability_column if ctx.probability_column in frame.columns else None
+    scores = probabilities_from_column(frame, column, name)
+    predictions = Predictions(labels=predicted, scores=scores)
+    others = [label for label in labels if str(label) != str(ctx.positive_label)]
+    if scores is not None and ctx.task == "binary" and len(others) == 1 and len(labels) == 2:
+        predictions.probabilities = np.column_stack([1.0 - scores, scores])
+        predictions.classes = [others[0], ctx.positive_label]
+    return predictions

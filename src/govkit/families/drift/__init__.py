@@ -20,14 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 from govkit.families.drift import columns, evidently_adapter, schema, series
 from govkit.families.drift.evidence import ColumnDriftEvidence, SchemaEvidence, SeriesDriftEvidence
-from govkit.families.drift.params import ColumnDriftParams, ValueDriftParams, coerce
-from govkit.registry import CheckDef, NoParams
+from govkit.families.drift.params import ColumnDriftParams, PredictionDriftParams, ValueDriftParams, coerce
+from govkit.registry import TASKS, CheckDef, NoParams
 
 if TYPE_CHECKING:
     from govkit.context import AuditContext
     from govkit.results import Measurement
 
-__all__ = ["CHECKS", "INTRO", "NAME", "TITLE", "ColumnDriftParams", "ValueDriftParams", "run", "warm_up"]
+__all__ = [
+    "CHECKS",
+    "INTRO",
+    "NAME",
+    "TITLE",
+    "ColumnDriftParams",
+    "PredictionDriftParams",
+    "ValueDriftParams",
+    "run",
+    "warm_up",
+]
 
 NAME = "drift"
 TITLE = "Data drift"
@@ -48,6 +58,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=ColumnDriftEvidence,
         unit="share",
         higher_is_better=False,
+        tasks=TASKS,
     ),
     "drifted_columns_count": CheckDef(
         title="Number of drifted columns",
@@ -57,17 +68,33 @@ CHECKS: dict[str, CheckDef] = {
         evidence=ColumnDriftEvidence,
         unit="count",
         higher_is_better=False,
+        tasks=TASKS,
     ),
     "prediction_drift": CheckDef(
         title="Prediction drift",
-        doc="Effect size of the shift in the model's positive-class scores (its labels when it gives no "
-        "scores) between reference and current: Wasserstein distance over the reference std for scores, "
-        "Jensen-Shannon distance for labels. Evidently's own test and verdict are in the details.",
+        doc="Effect size of the shift in the model's favourable-outcome scores (its labels when it gives no "
+        "scores: a multiclass model's predicted classes, a regressor's predictions) between reference and current: "
+        "Wasserstein distance over the reference std for numbers, Jensen-Shannon distance for labels. Evidently's "
+        "own test and verdict are in the details.",
         requires=_COLUMNS | {"prediction"},
+        params=PredictionDriftParams,
+        evidence=SeriesDriftEvidence,
+        unit="effect size",
+        higher_is_better=False,
+        tasks=TASKS,
+    ),
+    "residual_drift": CheckDef(
+        title="Residual drift",
+        doc="Effect size of the shift in a regressor's residuals (target minus prediction: positive "
+        "means the model under-predicts) between reference "
+        "and current, normalised Wasserstein distance: has the model's error changed? Evidently's test is in "
+        "the details.",
+        requires=_COLUMNS | {"prediction", "target"},
         params=ValueDriftParams,
         evidence=SeriesDriftEvidence,
         unit="effect size",
         higher_is_better=False,
+        tasks=frozenset({"regression"}),
     ),
     "target_drift": CheckDef(
         title="Target drift",
@@ -78,6 +105,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=SeriesDriftEvidence,
         unit="effect size",
         higher_is_better=False,
+        tasks=TASKS,
     ),
     "schema_differences": CheckDef(
         title="Schema differences",
@@ -87,6 +115,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=SchemaEvidence,
         unit="count",
         higher_is_better=False,
+        tasks=TASKS,
     ),
 }
 
@@ -103,7 +132,9 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     if name in ("drifted_columns_share", "drifted_columns_count"):
         return columns.columns_measurement(name, coerce(ColumnDriftParams, params), ctx)
     if name == "prediction_drift":
-        return series.prediction_measurement(coerce(ValueDriftParams, params), ctx)
+        return series.prediction_measurement(coerce(PredictionDriftParams, params), ctx)
+    if name == "residual_drift":
+        return series.residual_measurement(coerce(ValueDriftParams, params), ctx)
     if name == "target_drift":
         return series.target_measurement(coerce(ValueDriftParams, params), ctx)
     if name == "schema_differences":

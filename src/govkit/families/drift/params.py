@@ -95,6 +95,17 @@ class ValueDriftParams(BaseModel):
         return _check_method(value)
 
 
+class PredictionDriftParams(ValueDriftParams):
+    """Which of the model's outputs is compared between reference and current."""
+
+    of: Literal["auto", "scores", "labels"] = Field(
+        default="auto",
+        description="'scores': the probability of the favourable outcome (summed over a multiclass model's "
+        "favourable classes); 'labels': the predicted classes (a multiclass model's class distribution) or a "
+        "regressor's predictions; 'auto': scores when the model gives them, labels otherwise.",
+    )
+
+
 class ColumnDriftParams(ValueDriftParams):
     """Which feature columns are tested for drift, and with which evidently method."""
 

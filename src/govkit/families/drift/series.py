@@ -1,4 +1,5 @@
-"""Drift of one series, the model's scores or labels (``prediction_drift``) or the target (``target_drift``).
+"""Drift of one series: the model's scores or labels (``prediction_drift``), the target (``target_drift``),
+a regressor's residuals (``residual_drift``).
 
 The series goes through the same evidently run as the feature columns; the check's value is the
 effect size, not evidently's score (see ``series_measurement``).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from govkit.families.drift import evidently_adapter, prose, statistics
-from govkit.families.drift.params import ValueDriftParams, applies
+from govkit.families.drift.params import PredictionDriftParams, ValueDriftParams, applies
 from govkit.families.drift.sampling import limited
 from govkit.families.drift.schema import dtype_kind, type_change
 from govkit.results import Measurement
@@ -17,21 +18,29 @@ from govkit.results import Measurement
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govkit.context import AuditContext
+    from govkit.context import AuditContext, Predictions
 
 
-def prediction_measurement(params: ValueDriftParams, ctx: AuditContext) -> Measurement:
-    """The shift in the model's positive-class scores, or in its labels when it gives no scores."""
+def _both_predictions(ctx: AuditContext, check: str) -> tuple[Predictions, Predictions]:
     if ctx.reference_predictions is None:
         raise ValueError(
-            "prediction drift needs the model's predictions on the reference data; give a model, or a "
+            f"{check} needs the model's predictions on the reference data; give a model, or a "
             "prediction column that is present in the reference data too"
         )
     if ctx.current_predictions is None:
-        raise ValueError("prediction drift needs the model's predictions on the current data")
-    reference, current = ctx.reference_predictions, ctx.current_predictions
-    use_scores = reference.scores is not None and current.scores is not None
-    what = "positive-class score" if use_scores else "predicted label"
+        raise ValueError(f"{check} needs the model's predictions on the current data")
+    return ctx.reference_predictions, ctx.current_predictions
+
+
+def prediction_measurement(params: PredictionDriftParams, ctx: AuditContext) -> Measurement:
+    """The shift in the model's favourable-outcome scores, or in its labels (a regressor's predictions)."""
+    reference, current = _both_predictions(ctx, "prediction drift")
+    has_scores = reference.scores is not None and current.scores is not None
+    if params.of == "scores" and not has_scores:
+        raise ValueError("prediction drift of scores needs probabilities of the favourable outcome; use of: labels")
+    use_scores = has_scores and params.of != "labels"
+    regression = ctx.task == "regression"
+    what = "positive-class score" if use_scores else "prediction" if regression else "predicted label"
     ref_values = reference.scores if use_scores else reference.labels
     cur_values = current.scores if use_scores else current.labels
 
@@ -42,8 +51,33 @@ def prediction_measurement(params: ValueDriftParams, ctx: AuditContext) -> Measu
 
     key = ("drift", "prediction", what, params.model_dump_json())
     result = ctx.memo(key, compute)
-    subject = "The model's scores" if use_scores else "The model's predicted labels"
-    return series_measurement(result, subject)
+    subject = {"prediction": "The model's predictions", "predicted label": "The model's predicted labels"}
+    return series_measurement(result, subject.get(what, "The model's scores"))
+
+
+def residual_measurement(params: ValueDriftParams, ctx: AuditContext) -> Measurement:
+    """The shift in a regressor's residuals (target minus prediction): has its error changed?"""
+    import numpy as np
+    import pandas as pd
+
+    reference, current = _both_predictions(ctx, "residual drift")
+    target = ctx.target
+    if target is None:
+        raise ValueError("residual drift needs a target column; give --target")
+    residuals = []
+    for frame, predictions, which in ((ctx.reference, reference, "reference"), (ctx.current, current, "current")):
+        if frame is None or target not in frame.columns:
+            raise ValueError(f"target column {target!r} is not in the {which} data")
+        truth = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(truth).all():
+            raise ValueError(f"target column {target!r} holds no numbers in the {which} data; residuals need them")
+        residuals.append(pd.Series(truth - np.asarray(predictions.labels, dtype=float)))
+
+    def compute() -> dict[str, Any]:
+        return series_drift(residuals[0], residuals[1], "residual", params, ctx)
+
+    result = ctx.memo(("drift", "residual", target, params.model_dump_json()), compute)
+    return series_measurement(result, "The model's residuals (target minus prediction)")
 
 
 def target_measurement(params: ValueDriftParams, ctx: AuditContext) -> Measurement:

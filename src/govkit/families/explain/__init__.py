@@ -4,7 +4,9 @@ The family's checks all read one explanation per audit (``explanation``): SHAP v
 sample of the current data, made by the explainer that fits the model (``explainers``) and summed
 back to the input columns when the model is a pipeline (``aggregation``). Some checks read it
 straight (``importance``), the governance checks combine it with the sensitive columns
-(``governance``, ``proxies``). Every check records the same explanation and views of it
+(``governance``, ``proxies``). The values add up in the explainer's own output space (a margin,
+a probability or a prediction; ``outputs``), which every check records and the additivity check
+is measured in. Every check records the same explanation and views of it
 (``views``) plus its own table; ``evidence`` is the shape of all of it.
 """
 
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.families.explain import evidence, governance, importance
 from govkit.families.explain.explanation import Explanation, explain
 from govkit.families.explain.params import DisparityParams, ExplainParams, ProxyParams
-from govkit.registry import CheckDef
+from govkit.registry import TASKS, CheckDef
 
 if TYPE_CHECKING:
     from govkit.context import AuditContext
@@ -32,6 +34,9 @@ INTRO = (
 )
 
 _NEEDS = frozenset({"current", "model"})
+# Importance means the same for every task: what is explained is the favourable class(es) of a
+# classifier (``outputs.choose_outputs``) or a regressor's prediction.
+_ALL_TASKS = TASKS
 
 CHECKS: dict[str, CheckDef] = {
     "sensitive_feature_importance": CheckDef(
@@ -42,6 +47,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=evidence.SensitiveImportanceEvidence,
         unit="share",
         higher_is_better=False,
+        tasks=_ALL_TASKS,
     ),
     "top_feature_share": CheckDef(
         title="Share of the most important column",
@@ -51,6 +57,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=evidence.TopFeatureShareEvidence,
         unit="share",
         higher_is_better=False,
+        tasks=_ALL_TASKS,
     ),
     "proxy_features": CheckDef(
         title="Likely proxies of sensitive attributes",
@@ -61,6 +68,7 @@ CHECKS: dict[str, CheckDef] = {
         evidence=evidence.ProxyEvidence,
         unit="count",
         higher_is_better=False,
+        tasks=_ALL_TASKS,
     ),
     "importance_disparity": CheckDef(
         title="Importance disparity across groups",
@@ -71,15 +79,18 @@ CHECKS: dict[str, CheckDef] = {
         evidence=evidence.DisparityEvidence,
         unit="distance",
         higher_is_better=False,
+        tasks=_ALL_TASKS,
     ),
     "additivity": CheckDef(
         title="SHAP additivity error",
-        doc="Largest gap between SHAP values plus base value and the model's own output on the sample.",
+        doc="Largest gap between SHAP values plus base value and the model's own output on the sample, in the "
+        "explainer's output space (log-odds or margin for boosted trees and linear models, probability, prediction).",
         requires=_NEEDS,
         params=ExplainParams,
         evidence=evidence.AdditivityEvidence,
         unit="model output",
         higher_is_better=False,
+        tasks=_ALL_TASKS,
     ),
 }
 

@@ -16,6 +16,9 @@ from pydantic import Field
 from govkit.registry import Evidence
 
 ExplainerName = Literal["TreeExplainer", "LinearExplainer", "PermutationExplainer"]
+# Where the values add up: a binary model's log-odds, a multiclass model's per-class raw score
+# (margin), a probability, or a regressor's prediction.
+OutputSpace = Literal["log-odds", "margin", "probability", "prediction"]
 
 
 class ImportanceRow(Evidence):
@@ -55,6 +58,14 @@ class LocalExplanation(Evidence):
     other: float
 
 
+class ExplainedOutput(Evidence):
+    """One model output the values decompose: its base value and its largest additivity gap."""
+
+    name: str  # e.g. "log-odds of '>50K'", "margin of 'gold'", "probability of 'gold' or 'silver'"
+    base_value: float
+    additivity_error: float  # max over rows of |sum of values + base value - the model's own output|
+
+
 class ExplanationEvidence(Evidence):
     """What every explain check records: the explanation of the sample and how it was made."""
 
@@ -64,7 +75,10 @@ class ExplanationEvidence(Evidence):
     population: int
     background_size: int  # 0 for TreeExplainer, which needs no background
     importance: list[ImportanceRow]
-    base_value: float
+    base_value: float  # of the first explained output when there are several (see ``outputs``)
+    # Results written before govkit recorded the output space and each explained output lack them.
+    space: OutputSpace | None = None
+    outputs: list[ExplainedOutput] = Field(default_factory=list)
     # Results written before govkit recorded the summary and local explanations lack them.
     summary_plot: list[SummaryColumn] = Field(default_factory=list)
     local: list[LocalExplanation] = Field(default_factory=list)  # empty when the output has no decision boundary

@@ -80,7 +80,7 @@ def importance_disparity(explanation: Explanation, params: DisparityParams, ctx:
     """How far each group's importance profile is from the overall one (total-variation distance)."""
     import numpy as np
 
-    overall = np.abs(explanation.values).mean(axis=0)
+    overall = explanation.mean_abs()
     overall = overall / overall.sum() if overall.sum() > 0 else overall
     groups: list[dict[str, Any]] = []
     worst: tuple[float, str, str] | None = None

@@ -14,15 +14,21 @@ if TYPE_CHECKING:
 
 
 def additivity(explanation: Explanation, params: ExplainParams, ctx: AuditContext) -> Measurement:
-    """Largest gap between SHAP values plus base value and the model's own output."""
+    """Largest gap between SHAP values plus base value and the model's own output, in the explainer's space."""
     error = explanation.additivity_error()
-    return measurement(
-        explanation,
-        ctx,
-        value=error,
-        summary=f"SHAP values add up to the model's {explanation.output_name} within {error:.1e} on "
-        f"{explanation.sample_size} rows.",
-    )
+    rows = explanation.sample_size
+    if len(explanation.outputs) > 1:
+        summary = (
+            f"SHAP values add up to each explained output ({', '.join(explanation.outputs)}) within {error:.1e} "
+            f"on {rows} rows (checked in {explanation.space} space, each output on its own)."
+        )
+    else:
+        what = explanation.outputs[0] if explanation.outputs else explanation.output_name
+        summary = (
+            f"SHAP values add up to the model's {what} within {error:.1e} on {rows} rows "
+            f"(checked in {explanation.space} space)."
+        )
+    return measurement(explanation, ctx, value=error, summary=summary)
 
 
 def top_feature_share(explanation: Explanation, params: ExplainParams, ctx: AuditContext) -> Measurement:

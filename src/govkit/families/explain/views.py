@@ -36,10 +36,22 @@ def explanation_details(explanation: Explanation, ctx: AuditContext) -> dict[str
         "background_size": explanation.background_size,
         "importance": explanation.importance(),
         "base_value": explanation.base_value,
+        "space": explanation.space,
+        "outputs": [
+            {"name": name, "base_value": float(base), "additivity_error": error}
+            for name, base, error in zip(
+                explanation.outputs, _bases(explanation), explanation.additivity_errors(), strict=True
+            )
+        ],
         # one summary per explanation: every check records the same list
         "summary_plot": ctx.memo(("explain.beeswarm", id(explanation)), lambda: _beeswarm(explanation, ctx)),
         "local": _local_explanations(explanation),
     }
+
+
+def _bases(explanation: Explanation) -> list[float]:
+    bases = explanation.base_values if explanation.base_values is not None else [explanation.base_value]
+    return [float(base) for base in bases]
 
 
 def _beeswarm(
@@ -53,7 +65,7 @@ def _beeswarm(
     import numpy as np
     import pandas as pd
 
-    mean_abs = np.abs(explanation.values).mean(axis=0)
+    mean_abs = explanation.mean_abs()
     order = np.argsort(-mean_abs, kind="stable")[:columns]
     rng = np.random.default_rng(ctx.seed)
     chosen = np.sort(rng.permutation(len(explanation.rows))[:points])
@@ -79,14 +91,15 @@ def _beeswarm(
 def _local_explanations(explanation: Explanation, each: int = 2, top: int = 5) -> list[dict[str, Any]]:
     """The most and least confident predictions of the sample, each with its largest contributions.
 
-    Confidence is the distance of the explained output from the base value's decision boundary
-    (0 on the log-odds scale, 0.5 on the probability scale); row values are not included.
+    Confidence is the distance of the explained output from its decision boundary (0 on the log-odds
+    or margin scale, 0.5 on the probability scale); row values are not included. A regression, or an
+    explanation of several outputs at once, has no single boundary and gets none.
     """
     import numpy as np
 
     output = explanation.model_output
-    centre = 0.0 if "log-odds" in explanation.output_name else 0.5 if "probability" in explanation.output_name else None
-    if centre is None:
+    centre = {"log-odds": 0.0, "margin": 0.0, "probability": 0.5}.get(explanation.space)
+    if centre is None or len(explanation.outputs) > 1:
         return []
     distance = np.abs(output - centre)
     order = np.argsort(distance, kind="stable")

@@ -6,8 +6,10 @@ definitions follow fairlearn's (``demographic_parity_ratio`` is the lowest selec
 highest, ``equalized_odds_difference`` the larger of the TPR and FPR gaps), and the tests compare
 them with fairlearn's ``MetricFrame`` on the raw rows. With ``reference_group`` (or ``privileged``
 values) every group is compared with a reference group instead, with AIF360's conventions (group
-minus reference, group over reference), and the tests compare them with AIF360. For a regression
-model, groups are compared on their mean prediction and errors, from per-group sums.
+minus reference, group over reference), and the tests compare them with AIF360. A multiclass model's
+decisions are made binary first: favourable when the label is in the favourable set, or each class in
+turn one-vs-rest (the worst class decides). For a regression model, groups are compared on their mean
+prediction and errors, from per-group sums.
 
 Honesty about small data: a group decides a statistic only with enough rows (``min_group_size``,
 ``min_group_share``) and enough rows in the statistic's own denominator (``min_rate_denominator``:
@@ -20,15 +22,18 @@ The package, one job per module: ``params`` (what to compare), ``counts`` (rows 
 counted, as a mergeable accumulator), ``statistics`` (per-group estimates and their limits, MOVER
 contrasts), ``intervals`` (the interval of the worst comparison), ``reference`` (the reference group
 of each grouping), ``metrics`` (the comparisons between groups), ``outcome`` (the check's value,
-interval and reasons), ``classification`` and ``regression`` (one check's measurement), ``prose``
-(its sentence) and ``evidence`` (what its details hold).
+interval and reasons), ``classification`` and ``regression`` (one check's measurement),
+``multiclass`` (a favourable set of classes, or every class one-vs-rest, and confusion matrices by
+group), ``sums`` (a regression model's per-cell sums), ``bootstrap`` and ``gaps`` (each grouping's
+gaps in regression statistics with Poisson bootstrap intervals), ``prose`` (its sentence) and
+``evidence`` (what its details hold).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.fairness import classification, regression
+from govkit.families.fairness import classification, multiclass, regression
 from govkit.families.fairness.evidence import GroupFairnessEvidence, RegressionFairnessEvidence
 from govkit.families.fairness.params import FairnessParams, ReferenceGroupParams
 from govkit.registry import CheckDef
@@ -46,6 +51,9 @@ INTRO = (
 
 _DECISIONS = frozenset({"current", "prediction", "sensitive", "classifier"})
 _OUTCOMES = _DECISIONS | {"target"}
+# A classifier's checks binarise multiclass decisions (a favourable set, or each class one-vs-rest).
+_CLASSIFIERS = frozenset({"binary", "multiclass"})
+_REGRESSORS = frozenset({"regression"})
 
 
 CHECKS: dict[str, CheckDef] = {
@@ -55,6 +63,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_DECISIONS,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -64,6 +73,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_DECISIONS,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="ratio",
         higher_is_better=True,
     ),
@@ -73,6 +83,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_DECISIONS,
         params=ReferenceGroupParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="ratio",
         higher_is_better=True,
     ),
@@ -82,6 +93,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -91,6 +103,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="ratio",
         higher_is_better=True,
     ),
@@ -100,6 +113,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -109,6 +123,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -118,6 +133,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -127,6 +143,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -137,6 +154,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=_OUTCOMES,
         params=FairnessParams,
         evidence=GroupFairnessEvidence,
+        tasks=_CLASSIFIERS,
         unit="difference",
         higher_is_better=False,
     ),
@@ -146,6 +164,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=frozenset({"current", "prediction", "sensitive"}),
         params=FairnessParams,
         evidence=RegressionFairnessEvidence,
+        tasks=_REGRESSORS,
         unit="target units",
         higher_is_better=False,
     ),
@@ -155,6 +174,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=frozenset({"current", "prediction", "sensitive", "target"}),
         params=FairnessParams,
         evidence=RegressionFairnessEvidence,
+        tasks=_REGRESSORS,
         unit="target units",
         higher_is_better=False,
     ),
@@ -164,6 +184,7 @@ CHECKS: dict[str, CheckDef] = {
         requires=frozenset({"current", "prediction", "sensitive", "target"}),
         params=FairnessParams,
         evidence=RegressionFairnessEvidence,
+        tasks=_REGRESSORS,
         unit="target units",
         higher_is_better=False,
     ),
@@ -174,4 +195,6 @@ def run(name: str, params: Any, ctx: AuditContext) -> Measurement:
     """Measure one fairness check; the policy's thresholds judge it."""
     if name in regression.REGRESSION_STATS:
         return regression.measure(name, params, ctx)
+    if ctx.task == "multiclass":
+        return multiclass.measure(name, params, ctx)
     return classification.measure(name, params, ctx)

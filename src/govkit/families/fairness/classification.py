@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from govkit.errors import InputError
 from govkit.families.fairness.counts import RATE_NAMES, CellTable, GroupCounts, cell_table, group_counts_from
 from govkit.families.fairness.intervals import How
 from govkit.families.fairness.metrics import Comparison, GroupingData, compare, definition
@@ -155,26 +156,49 @@ def _compare_groupings(
     return comparisons, tables
 
 
-def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement:
-    """One fairness check of a binary classifier's decisions."""
-    if ctx.task != "binary":
-        raise ValueError(
-            f"fairness.{name} compares binary decisions; this audit's task is {ctx.task} "
-            "(set positive_label to say which outcome is favourable)"
-        )
+def compared(
+    name: str, params: FairnessParams, ctx: AuditContext, positive: Any = None
+) -> tuple[list[Comparison], dict[str, list[dict[str, Any]]]]:
+    """Every grouping's comparison and group table, with ``positive`` (a label or a tuple) as the favourable outcome."""
     found = groupings(ctx, params)
-    table = cell_table(ctx, columns_of(found))
-    comparisons, tables = _compare_groupings(table, found, name, params)
-    how = definition(name).how
-    details: dict[str, Any] = {
-        "positive_label": str(ctx.positive_label),
+    table = cell_table(ctx, columns_of(found), positive)
+    return _compare_groupings(table, found, name, params)
+
+
+def base_details(
+    params: FairnessParams,
+    positive_text: str,
+    tables: dict[str, list[dict[str, Any]]],
+    comparisons: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The evidence every classification check keeps, in the order results.json has always had it."""
+    return {
+        "positive_label": positive_text,
         "min_group_size": params.min_group_size,
         "min_group_share": params.min_group_share,
         "min_rate_denominator": params.min_rate_denominator,
         "confidence": params.confidence,
         "groups": tables,
-        "comparisons": [comparison_evidence(c, how) for c in comparisons],
+        "comparisons": comparisons,
     }
+
+
+def method_text(params: FairnessParams) -> str:
+    """The measurement's method line: fairlearn's definitions, or AIF360's against a reference group."""
+    if params.compares_with_reference:
+        return "per-group confusion counts (AIF360 conventions against the reference group)"
+    return "per-group confusion counts (fairlearn definitions)"
+
+
+def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement:
+    """One fairness check of a binary classifier's decisions."""
+    if ctx.task != "binary":
+        raise InputError(
+            f"fairness.{name} compares a classifier's decisions; this audit's task is {ctx.task}, so it does not apply"
+        )
+    comparisons, tables = compared(name, params, ctx)
+    how = definition(name).how
+    details = base_details(params, str(ctx.positive_label), tables, [comparison_evidence(c, how) for c in comparisons])
     outcome = decide(comparisons, name, params, METHODS[how])
     if outcome.value is None or outcome.deciding is None or outcome.part is None:
         return Measurement(
@@ -191,9 +215,7 @@ def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement
         value=outcome.value,
         interval=outcome.interval,
         sample_size=len(ctx.current),
-        method="per-group confusion counts (AIF360 conventions against the reference group)"
-        if reference
-        else "per-group confusion counts (fairlearn definitions)",
+        method=method_text(params),
         details=details,
         inconclusive_reason=outcome.inconclusive_reason,
         summary=sentence(outcome.deciding.grouping, outcome.part, how, ctx.positive_label, reference),

@@ -101,13 +101,27 @@ def merge_cells(partials: Sequence[CellCounts], width: int) -> CellCounts:
     return CellCounts(keys=keys, sums=total)
 
 
+def favourable(values: np.ndarray, labels: Any) -> np.ndarray:
+    """Which values are favourable: equal to the label, or to any label of a tuple (a multiclass set).
+
+    One ``==`` per favourable label, so a binary audit compares exactly as it always has.
+    """
+    import numpy as np
+
+    chosen = labels if isinstance(labels, tuple) else (labels,)
+    found = np.zeros(len(values), dtype=bool)
+    for label in chosen:
+        found |= np.asarray(values == label, dtype=bool)
+    return found
+
+
 @dataclass(frozen=True)
 class CellCounter:
     """The per-cell confusion counts of a classifier's decisions, as a mergeable ``Accumulator``."""
 
     columns: tuple[str, ...]
     target: str | None
-    positive_label: Any
+    positive_label: Any  # the favourable label, or a tuple of them (a multiclass favourable set)
 
     def update(self, batch: Batch) -> CellCounts:
         """One bincount over the batch's rows: exact, and linear in the number of rows."""
@@ -117,11 +131,11 @@ class CellCounter:
         if batch.labels is None:
             raise InputError("no predictions: give --model or --prediction-column")
         dense, keys = code_cells(batch.frame, self.columns)
-        predicted = (np.asarray(batch.labels) == self.positive_label).astype(np.int64)
+        predicted = favourable(np.asarray(batch.labels), self.positive_label).astype(np.int64)
         if self.target is not None:
             truth = batch.frame[self.target].to_numpy()
             known = ~pd.isna(truth)
-            actual = (truth == self.positive_label).astype(np.int64)
+            actual = favourable(truth, self.positive_label).astype(np.int64)
             kind = np.where(known, actual * 2 + predicted, 4 + predicted)  # CELLS order
         else:
             kind = 4 + predicted
@@ -167,14 +181,19 @@ def group_indicator(values: list[dict[str, str]], grouping: tuple[str, ...]) -> 
     return [dict(zip(grouping, key, strict=True)) for key in unique], indicator
 
 
-def cell_table(ctx: AuditContext, columns: tuple[str, ...]) -> CellTable:
-    """The merged cell counts of the audit's rows, counted once per set of columns."""
+def cell_table(ctx: AuditContext, columns: tuple[str, ...], positive: Any = None) -> CellTable:
+    """The merged cell counts of the audit's rows, counted once per set of columns and favourable outcome.
+
+    ``positive`` is the favourable label or a tuple of them (default: the audit's positive label).
+    """
+    chosen = ctx.positive_label if positive is None else positive
 
     def count() -> CellTable:
-        counter = CellCounter(columns=columns, target=ctx.target, positive_label=ctx.positive_label)
+        counter = CellCounter(columns=columns, target=ctx.target, positive_label=chosen)
         return CellTable.of(columns, accumulate(counter, ctx.batches()))
 
-    return ctx.memo(("fairness.cells", columns), count)
+    key = ("fairness.cells", columns) if positive is None else ("fairness.cells", columns, chosen)
+    return ctx.memo(key, count)
 
 
 @dataclass(frozen=True)

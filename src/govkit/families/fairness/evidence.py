@@ -23,8 +23,20 @@ Rate = Literal["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy"]
 ComparedStatistic = Literal["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "average_odds"]
 # The per-group statistics of a regression model (see ``regression.REGRESSION_STATS``).
 RegressionStatistic = Literal["mean_prediction", "mae", "rmse"]
+# Every per-group statistic of a regression model the evidence shows (the signed mean error too).
+GroupStatistic = Literal["mean_prediction", "mean_error", "mae", "rmse"]
 AnyStatistic = Literal[
-    "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "average_odds", "mean_prediction", "mae", "rmse"
+    "selection_rate",
+    "tpr",
+    "fpr",
+    "fnr",
+    "precision",
+    "accuracy",
+    "average_odds",
+    "mean_prediction",
+    "mean_error",
+    "mae",
+    "rmse",
 ]
 Interval = tuple[float, float]
 
@@ -104,8 +116,42 @@ class StatisticComparison(ComparisonBase):
     statistic: RegressionStatistic
 
 
+class ClassOutcome(Evidence):
+    """A multiclass check computed with one class as the favourable outcome (one-vs-rest)."""
+
+    label: str  # the class, as text
+    value: float | None  # None when no grouping could be compared for this class
+    interval: Interval | None = None  # this class's own interval (corrected for its own comparisons)
+    deciding_grouping: str | None = None
+    low_group: str | None = None  # the deciding comparison's groups (with a reference group: group, reference)
+    high_group: str | None = None
+    rate: ComparedStatistic | None = None
+    reason: str | None = None  # why there is no value, or why the value is not conclusive
+
+
+class GroupConfusion(Evidence):
+    """One group's confusion matrix: rows are the true classes, columns the predicted ones."""
+
+    group: str
+    matrix: list[list[int]]  # [true][predicted], in the evidence's ``classes`` order
+    unlabelled: list[int]  # predictions on rows without a known target, per predicted class
+
+
+class ConfusionByGroup(Evidence):
+    """Each grouping's confusion matrix per group (a multiclass model's raw labels, before any favourable set)."""
+
+    classes: list[str]
+    groupings: dict[str, list[GroupConfusion]]  # grouping -> its groups (a grouping with too many is left out)
+    left_out: list[str] = Field(default_factory=list)  # plain reasons for what is not shown
+
+
 class GroupFairnessEvidence(Evidence):
-    """Evidence of every fairness check on a classifier's decisions (demographic parity, equalized odds, ...)."""
+    """Evidence of every fairness check on a classifier's decisions (demographic parity, equalized odds, ...).
+
+    For a multiclass model, the decisions are binarised: favourable when the label is in the favourable
+    set (``favourable``), or, without a set, one class at a time (``per_class``); the group tables and
+    comparisons are then those of the worst class (``worst_class``, also ``positive_label``).
+    """
 
     positive_label: str
     min_group_size: int
@@ -116,6 +162,11 @@ class GroupFairnessEvidence(Evidence):
     interval_method: str | None = None  # absent without an interval
     confidence: float | None = None  # of every interval; absent in older results (95%)
     min_rate_denominator: int | None = None
+    task: Literal["binary", "multiclass"] | None = None  # recorded for multiclass models (absent: binary)
+    favourable: list[str] | None = None  # multiclass: the favourable classes the decisions were binarised on
+    per_class: list[ClassOutcome] | None = None  # multiclass without a favourable set: every class, one-vs-rest
+    worst_class: str | None = None  # the class whose value is the check's
+    confusion: ConfusionByGroup | None = None  # multiclass: each group's confusion matrix
 
 
 class GroupErrors(Evidence):
@@ -135,6 +186,31 @@ class GroupErrors(Evidence):
     mean_prediction_interval: Interval | None = None
     mae_interval: Interval | None = None
     rmse_interval: Interval | None = None
+    mean_error: float | None = None  # prediction minus truth, on average (signed: above 0 overestimates)
+    mean_error_interval: Interval | None = None
+
+
+class Gap(Evidence):
+    """The gap in one statistic between two groups of a grouping, with its bootstrap interval.
+
+    Without a reference group: the highest large group minus the lowest. With one: the group furthest
+    from the reference group minus the reference group (AIF360's sign).
+    """
+
+    statistic: GroupStatistic
+    group: str | None  # the value is this group's statistic minus ``minus``'s
+    minus: str | None  # the lowest large group, or the reference group
+    value: float | None
+    interval: Interval | None = None  # bootstrap percentile interval of this pair's gap
+    reason: str | None = None  # why there is no gap
+
+
+class BootstrapMethod(Evidence):
+    """How the gaps' intervals were resampled."""
+
+    replicates: int
+    seed: int
+    method: str
 
 
 class RegressionFairnessEvidence(Evidence):
@@ -149,3 +225,5 @@ class RegressionFairnessEvidence(Evidence):
     comparisons: list[StatisticComparison] | None = None
     interval_method: str | None = None
     confidence: float | None = None
+    gaps: dict[str, list[Gap]] | None = None  # grouping -> the gap in each statistic, with bootstrap intervals
+    bootstrap: BootstrapMethod | None = None

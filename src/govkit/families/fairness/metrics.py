@@ -35,6 +35,7 @@ STATISTIC_NAMES = {
     **RATE_NAMES,
     "average_odds": "average of the true and false positive rates",
     "mean_prediction": "mean prediction",
+    "mean_error": "mean error (prediction − truth)",
     "mae": "mean absolute error",
     "rmse": "RMSE",
 }
@@ -47,6 +48,7 @@ DENOMINATORS = {
     "accuracy": "labelled rows",
     "average_odds": "actual positives and actual negatives",
     "mean_prediction": "rows",
+    "mean_error": "labelled rows",
     "mae": "labelled rows",
     "rmse": "labelled rows",
 }

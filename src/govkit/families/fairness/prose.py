@@ -20,7 +20,12 @@ RATE_PHRASES = {
     "accuracy": "{label} rows are predicted correctly",
 }
 
-STATISTIC_WORDS = {"mean_prediction": "mean prediction", "mae": "mean absolute error", "rmse": "RMSE"}
+STATISTIC_WORDS = {
+    "mean_prediction": "mean prediction",
+    "mean_error": "mean error",
+    "mae": "mean absolute error",
+    "rmse": "RMSE",
+}
 
 
 def sentence(grouping: tuple[str, ...], part: PartResult, how: How, positive: Any, reference: bool = False) -> str:
@@ -30,11 +35,11 @@ def sentence(grouping: tuple[str, ...], part: PartResult, how: How, positive: An
         return ""
     if reference:
         return _against_reference(grouping, part, how, positive)
-    outcome = f"'{positive}'"
+    outcome = outcome_text(positive)
     by = grouping_name(grouping)
     if part.statistic == "selection_rate" and how == "ratio":
         return (
-            f"By {by}: {low} rows are given {outcome} at {part.value:.2f} times the rate of {high} rows "
+            f"By {by}: {low} rows are given {outcome} at {part.value:.0%} of the rate of {high} rows "
             f"({lo:.1%} vs {hi:.1%})."
         )
     if how == "ratio":
@@ -56,6 +61,13 @@ def sentence(grouping: tuple[str, ...], part: PartResult, how: How, positive: An
     )
 
 
+def outcome_text(positive: Any) -> str:
+    """The favourable outcome in a sentence: 'A', or for a multiclass favourable set 'A' or 'B'."""
+    if isinstance(positive, (list, tuple)):
+        return " or ".join(f"'{label}'" for label in positive)
+    return f"'{positive}'"
+
+
 def _against_reference(grouping: tuple[str, ...], part: PartResult, how: How, positive: Any) -> str:
     low, high, lo, hi = part.low, part.high, part.low_value, part.high_value
     assert lo is not None and hi is not None and part.value is not None
@@ -67,8 +79,8 @@ def _against_reference(grouping: tuple[str, ...], part: PartResult, how: How, po
         )
     if part.statistic == "selection_rate" and how == "ratio":
         return (
-            f"By {by}: {low} rows are given '{positive}' at {part.value:.2f} times the rate of the reference "
-            f"group {high} ({lo:.1%} vs {hi:.1%})."
+            f"By {by}: {low} rows are given {outcome_text(positive)} at {part.value:.0%} of the rate of the "
+            f"reference group {high} ({lo:.1%} vs {hi:.1%})."
         )
     if how == "ratio":
         return (

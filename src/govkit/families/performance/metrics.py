@@ -1,15 +1,16 @@
-"""The checks' values, from scikit-learn's metrics on the rows with a known target.
+"""Checks on the predicted labels, from scikit-learn's metrics on the rows with a known target.
 
-Three kinds of check: on the predicted labels (a function of the confusion matrix, which each of
-them records as evidence), on the positive-class scores, and on a regression model's predictions.
+Each is a function of the confusion matrix, which each of them records as evidence. A binary model's
+F1, precision and recall are those of its positive label; a multiclass model's are averaged over the
+classes, macro (``f1``, ``precision``, ``recall``: every class counts the same) or weighted by each
+class's rows (``weighted_*``), and its evidence adds every class's own scores.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.performance.confusion import confusion
-from govkit.families.performance.rows import known_targets
+from govkit.families.performance.confusion import Confusion, confusion
 from govkit.results import Measurement
 
 if TYPE_CHECKING:
@@ -17,47 +18,16 @@ if TYPE_CHECKING:
 
     from govkit.context import AuditContext
 
-REGRESSION = ("mae", "rmse", "r2")
-SCORES = ("roc_auc", "brier_score")
-
-
-def regression(
-    name: str, y_true: np.ndarray, y_pred: np.ndarray, ctx: AuditContext, details: dict[str, Any]
-) -> Measurement:
-    """MAE, RMSE or R² of a regression model."""
-    import numpy as np
-    from sklearn import metrics
-
-    if ctx.task != "regression":
-        raise ValueError(f"performance.{name} is for regression models; this audit is {ctx.task}")
-    truth = y_true.astype(float)
-    guess = y_pred.astype(float)
-    value = {
-        "mae": lambda: metrics.mean_absolute_error(truth, guess),
-        "rmse": lambda: float(np.sqrt(metrics.mean_squared_error(truth, guess))),
-        "r2": lambda: metrics.r2_score(truth, guess),
-    }[name]()
-    return Measurement(value=float(value), sample_size=len(truth), method=f"sklearn.metrics ({name})", details=details)
-
-
-def scores(name: str, y_true: np.ndarray, ctx: AuditContext, details: dict[str, Any]) -> Measurement:
-    """ROC AUC or the Brier score of the positive-class scores."""
-    import numpy as np
-    from sklearn import metrics
-
-    scored = np.asarray(ctx.y_score)[known_targets(ctx.y_true.to_numpy())]
-    truth = y_true == ctx.positive_label
-    if name == "roc_auc" and len(np.unique(truth)) < 2:
-        return Measurement(
-            inconclusive_reason="the target has only one class in the current data; ROC AUC needs both",
-            sample_size=len(truth),
-            details=details,
-        )
-    if name == "roc_auc":
-        value = metrics.roc_auc_score(truth, scored)
-    else:
-        value = metrics.brier_score_loss(truth, scored)
-    return Measurement(value=float(value), sample_size=len(truth), method=f"sklearn.metrics.{name}", details=details)
+DECISIONS = (
+    "accuracy",
+    "balanced_accuracy",
+    "f1",
+    "precision",
+    "recall",
+    "weighted_f1",
+    "weighted_precision",
+    "weighted_recall",
+)
 
 
 def decisions(
@@ -67,18 +37,41 @@ def decisions(
     from sklearn import metrics
 
     binary = ctx.task == "binary"
-    positive = ctx.positive_label
-    averaging: dict[str, Any] = {"average": "binary", "pos_label": positive} if binary else {"average": "macro"}
-    if name in ("f1", "precision", "recall") and not binary:
-        details["averaging"] = "macro"
+    weighted = name.startswith("weighted_")
+    if weighted and binary:
+        raise ValueError(f"performance.{name} averages over the classes of a multiclass model; use {name[9:]}")
+    metric = name.removeprefix("weighted_")
+    average = "weighted" if weighted else "macro"
+    averaging: dict[str, Any] = (
+        {"average": "binary", "pos_label": ctx.positive_label} if binary else {"average": average}
+    )
+    if metric in ("f1", "precision", "recall") and not binary:
+        details["averaging"] = average
     computed = {
         "accuracy": lambda: metrics.accuracy_score(y_true, y_pred),
         "balanced_accuracy": lambda: metrics.balanced_accuracy_score(y_true, y_pred),
         "f1": lambda: metrics.f1_score(y_true, y_pred, zero_division=0, **averaging),
         "precision": lambda: metrics.precision_score(y_true, y_pred, zero_division=0, **averaging),
         "recall": lambda: metrics.recall_score(y_true, y_pred, zero_division=0, **averaging),
-    }[name]()
-    details["confusion_matrix"] = confusion(ctx).evidence()
+    }[metric]()
+    counted = confusion(ctx)
+    details["confusion_matrix"] = counted.evidence()
+    if not binary:
+        details["per_class"] = per_class(counted)
     return Measurement(
-        value=float(computed), sample_size=len(y_true), method=f"sklearn.metrics.{name}", details=details
+        value=float(computed), sample_size=len(y_true), method=f"sklearn.metrics.{metric}", details=details
     )
+
+
+def per_class(counted: Confusion) -> list[dict[str, Any]]:
+    """Each class against the rest, read off the confusion matrix (``evidence.ClassScores``; 0 when undefined)."""
+    matrix = counted.matrix
+    rows: list[dict[str, Any]] = []
+    for k, label in enumerate(counted.labels):
+        hits = int(matrix[k, k])
+        predicted, support = int(matrix[:, k].sum()), int(matrix[k, :].sum())
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / support if support else 0.0
+        f1 = 2 * hits / (predicted + support) if predicted + support else 0.0
+        rows.append({"label": label, "precision": precision, "recall": recall, "f1": f1, "support": support})
+    return rows

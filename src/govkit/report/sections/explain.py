@@ -47,6 +47,13 @@ class LocalView:
 
 
 @dataclass(frozen=True)
+class OutputView:
+    name: str
+    base: str
+    gap: str
+
+
+@dataclass(frozen=True)
 class ProxyView:
     column: str
     share: str
@@ -77,6 +84,9 @@ class ExplainView:
     sample_size: str = ""
     population: str = ""
     sensitive: list[str] = field(default_factory=list)
+    space: str | None = None  # where the values add up (and additivity is checked); None in older results
+    outputs: list[OutputView] = field(default_factory=list)
+    towards: str = "the favourable outcome"  # what a positive SHAP value pushes the prediction towards
 
 
 def explain_evidence(check: CheckResult) -> ExplanationEvidence | None:
@@ -113,7 +123,19 @@ def build(checks: list[CheckResult]) -> ExplainView:
         sample_size=number(shared.sample_size),
         population=number(shared.population),
         sensitive=sorted(sensitive),
+        space=shared.space,
+        outputs=[OutputView(o.name, number(o.base_value), f"{o.additivity_error:.1e}") for o in shared.outputs],
+        towards=_towards(shared),
     )
+
+
+def _towards(evidence: ExplanationEvidence) -> str:
+    """What a positive value pushes each row towards, in the beeswarm's legend."""
+    if evidence.space == "prediction":
+        return "a higher prediction"
+    if len(evidence.outputs) > 1:  # per row, the explained class the model scores highest
+        return "the explained class the model scores highest for that row"
+    return "the favourable outcome"
 
 
 def _local(case: LocalExplanation) -> LocalView:

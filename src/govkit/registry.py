@@ -46,6 +46,7 @@ BUILTIN_FAMILIES: dict[str, str] = {
     "fairness": "govkit.families.fairness",
     "explain": "govkit.families.explain",
     "performance": "govkit.families.performance",
+    "robustness": "govkit.families.robustness",
 }
 
 

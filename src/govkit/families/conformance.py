@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from govkit.families import drift, explain, fairness, performance, quality
+    from govkit.families import drift, explain, fairness, performance, quality, robustness
     from govkit.registry import Family
 
-    BUILT_IN: tuple[Family, ...] = (quality, drift, fairness, explain, performance)
+    BUILT_IN: tuple[Family, ...] = (quality, drift, fairness, explain, performance, robustness)

@@ -22,6 +22,7 @@ SECTION_MODULES: dict[str, str] = {
     "performance": "govkit.report.sections.performance",
     "fairness": "govkit.report.sections.fairness",
     "explain": "govkit.report.sections.explain",
+    "robustness": "govkit.report.sections.robustness",
 }
 GENERIC_MODULE = "govkit.report.sections.generic"
 

@@ -71,7 +71,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_blocked_audit_exits_1_with_stdout_closed(project: Path) -> None:
     completed = run([*BLOCKED_AUDIT, "--out", "closed"], project, closed="stdout")
     assert completed.returncode == 1, completed.stderr
-    assert completed.stderr == ""  # nothing about the pipe: it is not an error
+    # nothing about the pipe (it is not an error): stderr holds only the progress lines of a log
+    assert all(
+        line.startswith("govkit: ") and not line.startswith("govkit: error") for line in completed.stderr.splitlines()
+    ), completed.stderr
+    assert "pipe" not in completed.stderr.lower()
     results = json.loads((project / "closed" / "results.json").read_text())
     assert results["verdict"] == "fail"  # the audit ran to its end and wrote its outputs
 
@@ -136,6 +140,10 @@ def test_render_and_verify_keep_their_codes_with_a_closed_pipe(project: Path) ->
 def test_init_then_audit_without_a_model_is_not_a_pass(tmp_path: Path) -> None:
     write_data(tmp_path)
     assert run(["init", "--data", "data.csv"], tmp_path).returncode == 0
+    # init proposes the `pred` column as predictions; without it there is neither model nor predictions
+    config = tmp_path / "govkit.yaml"
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith("prediction_column:")))
     completed = run(["audit"], tmp_path)
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert completed.stdout.startswith("Verdict: Incomplete.")

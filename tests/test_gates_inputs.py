@@ -16,6 +16,7 @@ import pytest
 
 from govkit.config import load_request
 from govkit.errors import InputError, PolicyError
+from govkit.registry import family_names
 from govkit.report.html import render_html, validate_templates
 from govkit.results import RunResult
 
@@ -179,6 +180,33 @@ def test_the_cli_refuses_a_trusting_config_with_one_line(tmp_path: Path) -> None
     assert completed.stderr.count("\n") == 1
 
 
+def test_validate_warns_that_a_trusting_config_needs_the_operator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``govkit validate`` passes such a file (it is well formed) but says the audit will refuse it as is."""
+    from click.testing import CliRunner
+
+    from govkit.cli import main
+
+    monkeypatch.delenv("GOVKIT_TRUST_CONFIG", raising=False)
+    path = config_with(tmp_path, "trust_pickle: true\nmodel_sha256: '" + "0" * 64 + "'\n")
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    (tmp_path / "model.pkl").write_bytes(b"")
+    outcome = CliRunner().invoke(main, ["validate", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.startswith(f"{path}: valid config.")
+    assert outcome.stderr == (
+        "govkit: warning: govkit.yaml: trust_pickle, model_sha256: govkit audit refuses a config file's trust "
+        "settings unless the operator confirms them with --trust-config or GOVKIT_TRUST_CONFIG=1 (or passes them "
+        "on the command line)\n"
+    )
+    quiet = config_with(tmp_path, "trust_pickle: false\n")  # grants nothing: no warning
+    assert CliRunner().invoke(main, ["validate", str(quiet)]).stderr == ""
+    monkeypatch.setenv("GOVKIT_TRUST_CONFIG", "1")
+    path = config_with(tmp_path, "trust_pickle: true\n")
+    assert CliRunner().invoke(main, ["validate", str(path)]).stderr == ""
+
+
 def test_an_included_non_template_file_is_validated_too(tmp_path: Path) -> None:
     # report.css is included by the page, so Jinja renders it: it is checked like any template
     folder = tmp_path / "templates"
@@ -200,6 +228,4 @@ def test_skip_family_is_recorded_as_not_evaluated(tmp_path: Path) -> None:
     assert request.audit["policy"].summary()["not_evaluated"] == ["explain", "drift"]
     with pytest.raises(PolicyError) as caught:
         load_request(path, {"skip_families": ("explian",)})
-    assert caught.value.problems == [
-        "--skip-family: unknown family 'explian'; use one of quality, drift, fairness, explain, performance"
-    ]
+    assert caught.value.problems == [f"--skip-family: unknown family 'explian'; use one of {', '.join(family_names())}"]

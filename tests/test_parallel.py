@@ -117,6 +117,7 @@ def test_a_failed_prediction_stops_the_worker_and_reports_one_line(adult_build, 
             reference=adult_build / "reference.csv",
             target="income-per-year",
             sensitive=["sex"],
+            positive_label=">50K",
             trusted_types=["sklearn.tree._tree.Tree"],
         )
     import multiprocessing

@@ -17,9 +17,9 @@ import os
 import warnings
 from typing import Any
 
-import pytest
+from requirements import need_module
 
-hypothesis = pytest.importorskip("hypothesis")
+hypothesis = need_module("hypothesis")
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -202,3 +202,174 @@ def test_tiny_groups_are_never_a_silent_pass(names: list[str], rows: int, groups
         if check.family == "fairness":
             assert check.status in (Status.INCONCLUSIVE, Status.ERROR), (check.id, check.status, check.message)
             assert check.message.strip()
+
+
+# --- the command line: hostile file names, column names, category values, policies and templates --------
+#
+# Each property runs `govkit audit` (or `govkit validate`) through click's CliRunner and asks the same of
+# every outcome: exit 0, 1 or 2 (never 3), no traceback, a refusal is one `govkit: error:` line, and a
+# finished audit leaves results.json. A small policy keeps each run to a second or so.
+
+CLI_EXAMPLES = settings(BUDGET, max_examples=max(4, EXAMPLES // 4))
+
+SMALL_POLICY = """version: 1
+name: small
+checks:
+  - id: quality.completeness
+    fail_if: {lt: 0.5}
+  - id: performance.accuracy
+    fail_if: {lt: 0.5}
+  - id: fairness.demographic_parity_difference
+    warn_if: {gt: 0.2}
+"""
+
+# Names a file system accepts: no slash, no NUL, not "." or "..", and short enough for any file system.
+file_names = st.one_of(
+    st.sampled_from(["-", "--help", " ", "a b.csv", "données.csv", "x.parquet", "\u202ecod.exe", "$(id).csv"]),
+    st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), min_size=1, max_size=40),
+).filter(lambda name: name not in (".", "..") and len(name.encode("utf-8")) < 200)
+
+
+def _cli(arguments: list[str], folder: Any) -> Any:
+    """Run govkit in ``folder`` and check the outcome's contract; return it."""
+    from click.testing import CliRunner
+
+    from govkit.cli import main
+
+    runner = CliRunner()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcome = runner.invoke(main, arguments, catch_exceptions=True)
+    event(f"{arguments[0]}: exit {outcome.exit_code}")
+    assert outcome.exit_code in (0, 1, 2), (outcome.exit_code, outcome.output, outcome.exception)
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), repr(outcome.exception)
+    assert "Traceback" not in outcome.output
+    if outcome.exit_code == 2:
+        errors = outcome.stderr.splitlines()
+        assert len(errors) == 1 and errors[0].startswith("govkit: error: "), outcome.stderr
+    elif arguments[0] == "audit":
+        out = folder / "out"
+        assert (out / "results.json").is_file(), outcome.output
+    return outcome
+
+
+def _small_project(folder: Any, frame: Any, name: str = "data.csv") -> Any:
+    (folder / "small.yaml").write_text(SMALL_POLICY, encoding="utf-8")
+    path = folder / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _plain_frame(target: str = "y", sensitive: str = "g", prediction: str = "p", values: Any = None) -> Any:
+    import pandas as pd
+
+    groups = values or ["a", "b"]
+    return pd.DataFrame(
+        {
+            target: [i % 2 for i in range(40)],
+            sensitive: [groups[i % len(groups)] for i in range(40)],
+            prediction: [(i // 3) % 2 for i in range(40)],
+        }
+    )
+
+
+def _audit_arguments(
+    data: Any, folder: Any, target: str = "y", sensitive: str = "g", prediction: str = "p"
+) -> list[str]:
+    return [
+        "audit", "--data", str(data), "--target", target, "--sensitive", sensitive, "--prediction-column", prediction,
+        "--policy", str(folder / "small.yaml"), "--out", str(folder / "out"), "--quiet",
+    ]  # fmt: skip
+
+
+def _fresh(tmp_path_factory: Any) -> Any:
+    return tmp_path_factory.mktemp("cli")
+
+
+@CLI_EXAMPLES
+@given(name=file_names)
+def test_cli_any_file_name(tmp_path_factory: Any, name: str) -> None:
+    folder = _fresh(tmp_path_factory)
+    try:
+        data = _small_project(folder, _plain_frame(), name)
+    except OSError:
+        event("the file system refused the name")
+        return
+    _cli(_audit_arguments(data, folder), folder)
+
+
+@CLI_EXAMPLES
+@given(names=st.lists(column_names.filter(lambda n: "," not in n), min_size=3, max_size=3, unique=True))
+def test_cli_any_column_names(tmp_path_factory: Any, names: list[str]) -> None:
+    folder = _fresh(tmp_path_factory)
+    target, sensitive, prediction = names
+    data = _small_project(folder, _plain_frame(target, sensitive, prediction))
+    _cli(_audit_arguments(data, folder, target, sensitive, prediction), folder)
+
+
+@CLI_EXAMPLES
+@given(values=st.lists(st.one_of(st.sampled_from(NASTY_NAMES), st.text(max_size=8)), min_size=1, max_size=4))
+def test_cli_any_category_values(tmp_path_factory: Any, values: list[str]) -> None:
+    folder = _fresh(tmp_path_factory)
+    data = _small_project(folder, _plain_frame(values=values))
+    _cli([*_audit_arguments(data, folder), "--format", "junit", "--format", "markdown", "--format", "json"], folder)
+
+
+policy_values = st.one_of(
+    st.sampled_from([0.5, 1, "advisory", "blocking", True, "interval", {}]),  # some valid, so audits run too
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**30), 10**30),
+    st.text(max_size=12),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+@CLI_EXAMPLES
+@given(
+    key=st.sampled_from(["warn_if", "fail_if", "severity", "required", "params", "fail_when", "name", "extends"]),
+    value=policy_values,
+    command=st.sampled_from(["audit", "validate"]),
+)
+def test_cli_any_policy_value(tmp_path_factory: Any, key: str, value: Any, command: str) -> None:
+    import json
+
+    folder = _fresh(tmp_path_factory)
+    data = _small_project(folder, _plain_frame())
+    policy: dict[str, Any] = {
+        "version": 1,
+        "name": "small",
+        "checks": [{"id": "quality.completeness", "fail_if": {"lt": 0.5}}, {"id": "performance.accuracy"}],
+    }
+    if key in ("name", "extends"):
+        policy[key] = value
+    else:
+        placed = {"lt": value} if key in ("warn_if", "fail_if") and not isinstance(value, dict) else value
+        policy["checks"][0][key] = placed
+    # JSON is YAML: the value exactly as drawn (NaN and infinities included)
+    (folder / "small.yaml").write_text(json.dumps(policy, allow_nan=True), encoding="utf-8")
+    arguments = _audit_arguments(data, folder) if command == "audit" else ["validate", str(folder / "small.yaml")]
+    _cli(arguments, folder)
+
+
+@CLI_EXAMPLES
+@given(
+    name=file_names,
+    body=st.one_of(
+        st.sampled_from(["{{ result.verdict }}", "{% include 'report.html.j2' %}", "{{ ''.__class__ }}", "{% if %}"]),
+        st.text(max_size=30),
+    ),
+)
+def test_cli_any_template_file(tmp_path_factory: Any, name: str, body: str) -> None:
+    folder = _fresh(tmp_path_factory)
+    data = _small_project(folder, _plain_frame())
+    templates = folder / "templates"
+    templates.mkdir()
+    try:
+        (templates / name).write_text(body, encoding="utf-8")
+    except OSError:
+        event("the file system refused the name")
+        return
+    _cli([*_audit_arguments(data, folder), "--templates", str(templates)], folder)

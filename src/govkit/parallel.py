@@ -12,15 +12,19 @@ If the worker cannot start, crashes or returns nothing, its checks run here as u
 never loses a check. Only on Linux, where fork is the normal way to start a process, and only from a
 single-threaded parent (a library caller running audits in threads gets them without the worker).
 The wait for the worker's results is bounded: past it, the worker is stopped and its checks run here.
+The worker sends each result as soon as it has it, so when the audit's timeout or its family's budget
+(``govkit.limits``) stops it, what it finished is kept and only the rest becomes errors.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from govkit.registry import find_check, split_check_id
@@ -29,7 +33,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from govkit.context import AuditContext
+    from govkit.limits import Limits
     from govkit.policy import ResolvedCheck
+    from govkit.progress import Progress
     from govkit.results import CheckResult
 
     RunCheck = Callable[[ResolvedCheck, AuditContext], CheckResult]
@@ -90,15 +96,20 @@ class Worker:
             try:
                 _warm_up(checks)
                 coming = _apply_plan(ctx, receive_messages.recv()) if plan_pending else False
-                results = []
-                for check in checks:
+                sampled = sampled_before
+                for index, check in enumerate(checks):
                     if coming and _needs_predictions(check):
                         ctx.current_predictions, ctx.reference_predictions = receive_messages.recv()
                         coming = False
-                    results.append(run_check(check, ctx))
-                send_results.send(([r.model_dump() for r in results], ctx.sampling[sampled_before:]))
+                    send_results.send(("start", index, time.monotonic()))
+                    result = run_check(check, ctx)
+                    # each result goes out as soon as it is known: a worker stopped by a time limit
+                    # keeps what it finished
+                    send_results.send(("check", index, result.model_dump(), ctx.sampling[sampled:]))
+                    sampled = len(ctx.sampling)
+                send_results.send(("done",))
             except (EOFError, OSError):
-                pass  # the parent gave up (its preflight failed); nothing to report
+                pass  # the parent gave up (its preflight failed, or a limit stopped the worker)
             finally:
                 send_results.close()
 
@@ -144,19 +155,47 @@ class Worker:
         self._sender = threading.Thread(target=send, name="govkit-send", daemon=True)
         self._sender.start()
 
-    def results(self, timeout: float | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-        """The worker's results and sampling records, or None when it ended without sending them or
-        did not send them within ``timeout`` seconds (default: $GOVKIT_WORKER_TIMEOUT, else 900)."""
-        deadline = time.monotonic() + (worker_timeout() if timeout is None else timeout)
+    def collect(self, checks: list[ResolvedCheck], limits: Limits | None = None) -> Collected:
+        """The worker's results as they arrive, until all are in, the worker ends, or a limit passes.
+
+        Without limits the wait is bounded by $GOVKIT_WORKER_TIMEOUT (else 900 s); with them, also by
+        the audit's timeout and by each family's budget counted from its first check in the worker.
+        The worker is stopped (killed if still running) whatever happens.
+        """
+        collected = Collected()
+        fallback = time.monotonic() + worker_timeout()
+        begun: dict[str, float] = {}
         try:
-            while not self._results.poll(max(0.0, min(1.0, deadline - time.monotonic()))):
-                if time.monotonic() >= deadline:
-                    return None  # the worker is stopped below; its checks run here
-            return self._results.recv()
+            while len(collected.results) < len(checks):
+                if self._results.poll(0):
+                    if not self._receive(self._results.recv(), checks, collected, begun):
+                        break
+                    continue
+                family = split_check_id(checks[_next_missing(collected, len(checks))].spec.id)[0]
+                kill_at, why = limits.kill_time(family, begun.get(family)) if limits else (None, None)
+                stop_at = fallback if kill_at is None else min(kill_at, fallback)
+                if time.monotonic() >= stop_at:
+                    if kill_at is not None and kill_at <= fallback:
+                        collected.cut = (family, why)
+                    break
+                self._results.poll(max(0.0, min(1.0, stop_at - time.monotonic())))
         except (EOFError, OSError):
-            return None
+            pass  # the worker died: what it did not send runs here
         finally:
             self.stop()
+        return collected
+
+    @staticmethod
+    def _receive(message: Any, checks: list[ResolvedCheck], collected: Collected, begun: dict[str, float]) -> bool:
+        """Record one message of the worker; False at its end."""
+        if message[0] == "start":
+            _, index, when = message
+            begun.setdefault(split_check_id(checks[index].spec.id)[0], when)
+        elif message[0] == "check":
+            _, index, dumped, sampling = message
+            collected.results[index] = dumped
+            collected.sampling.extend(sampling)
+        return bool(message[0] != "done")
 
     def stop(self) -> None:
         """Close the pipes and reap the worker (killing it if it is still running)."""
@@ -213,31 +252,81 @@ def _apply_plan(ctx: AuditContext, plan: dict[str, Any]) -> bool:
     return bool(plan["predictions_coming"])
 
 
+def _next_missing(collected: Collected, count: int) -> int:
+    return next(index for index in range(count) if index not in collected.results)
+
+
+@dataclass
+class Collected:
+    """What came back from the worker: dumped results by position, sampling records, and the limit
+    (family, "timeout" or "budget") that stopped it, if one did."""
+
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sampling: list[dict[str, Any]] = field(default_factory=list)
+    cut: tuple[str, str | None] | None = None
+
+
 def merge(
     checks: list[ResolvedCheck],
     ctx: AuditContext,
     run_check: RunCheck,
     worker: Worker | None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
 ) -> list[CheckResult]:
-    """Run the parent's share of ``checks``, collect the worker's, and return all in policy order."""
+    """Run the parent's share of ``checks``, collect the worker's, and return all in policy order.
+
+    ``run_check`` is expected to honour ``limits`` (refusing a check once a limit has passed); a
+    worker stopped by a limit has the limit recorded here, so its unfinished checks are refused too.
+    """
     from govkit.results import CheckResult
 
     side = [c for c in checks if in_worker(c)] if worker is not None else []
-    here = {id(c): run_check(c, ctx) for c in checks if not (worker is not None and in_worker(c))}
+    here = _run_here([c for c in checks if not (worker is not None and in_worker(c))], ctx, run_check, progress)
     there: dict[int, CheckResult] = {}
     if worker is not None:
-        returned = worker.results()
-        if returned is None:  # the worker died or failed: run its checks here instead
-            there = {id(c): run_check(c, ctx) for c in side}
-        else:
-            dumped, sampling = returned
-            there = {id(c): CheckResult.model_validate(d) for c, d in zip(side, dumped, strict=True)}
-            for entry in sampling:
-                if entry not in ctx.sampling:
-                    ctx.sampling.append(entry)
+        began = time.monotonic()
+        collected = worker.collect(side, limits)
+        if collected.cut is not None and limits is not None:
+            family, why = collected.cut
+            if why == "budget":
+                limits.spent[family] = math.inf  # the rest of the family is refused, not run here
+        for index, check in enumerate(side):
+            dumped = collected.results.get(index)
+            there[id(check)] = CheckResult.model_validate(dumped) if dumped is not None else run_check(check, ctx)
+        for entry in collected.sampling:
+            if entry not in ctx.sampling:
+                ctx.sampling.append(entry)
+        if progress is not None:
+            for family in dict.fromkeys(split_check_id(c.spec.id)[0] for c in side):
+                mine = [there[id(c)] for c in side if split_check_id(c.spec.id)[0] == family]
+                spent = sum(r.duration_seconds or 0.0 for r in mine) or time.monotonic() - began
+                progress.finished("checks", spent, family=family, checks=len(mine))
     # samples listed family by family in policy order, wherever they were taken, so the record is the same
     # whether or not a worker ran
     families = list(dict.fromkeys(split_check_id(c.spec.id)[0] for c in checks))
     ctx.sampling.sort(key=lambda e: families.index(e["family"]) if e["family"] in families else len(families))
     merged = {**here, **there}
     return [merged[id(c)] for c in checks]
+
+
+def _run_here(
+    checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck, progress: Progress | None
+) -> dict[int, CheckResult]:
+    """The checks of this process in order, each run of one family reported as a phase."""
+    results: dict[int, CheckResult] = {}
+    start = 0
+    while start < len(checks):
+        family = split_check_id(checks[start].spec.id)[0]
+        end = start
+        while end < len(checks) and split_check_id(checks[end].spec.id)[0] == family:
+            end += 1
+        if progress is None:
+            results.update({id(c): run_check(c, ctx) for c in checks[start:end]})
+        else:
+            with progress.phase("checks", family) as counted:
+                for check in checks[start:end]:
+                    results[id(check)] = run_check(check, ctx)
+                    counted.append(1)
+        start = end
+    return results

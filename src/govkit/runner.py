@@ -18,8 +18,12 @@ from govkit.registry import CheckDef, find_check, split_check_id
 from govkit.results import CheckResult, Measurement, Status, Threshold
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from govkit.limits import Limits
     from govkit.policy import Policy, ResolvedCheck
     from govkit.preflight import Preflight
+    from govkit.progress import Progress
 
 INPUT_HINTS = {
     "reference": "give --reference",
@@ -157,7 +161,14 @@ def first_line(error: BaseException) -> str:
     return lines[0] if lines else ""
 
 
-def run_policy(policy: Policy, inputs: AuditContext | Preflight, *, parallel: bool = True) -> list[CheckResult]:
+def run_policy(
+    policy: Policy,
+    inputs: AuditContext | Preflight,
+    *,
+    parallel: bool = True,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
     """Every enabled check of the policy, in the policy's order.
 
     ``inputs`` is a complete ``AuditContext``, or a ``Preflight`` whose phases the runner drives: it
@@ -165,23 +176,79 @@ def run_policy(policy: Policy, inputs: AuditContext | Preflight, *, parallel: bo
     available and ``parallel`` is on; the worker imports its engine while the model loads and
     predicts here), then hands the worker the plan and the predictions as they become known. The
     results are the same with or without the worker.
-    """
-    from govkit.parallel import Worker, in_worker, merge
 
+    ``limits`` (``govkit.limits``) cut the audit at phase and check boundaries and stop the worker;
+    past the audit's timeout before any check ran, ``AuditTimeout`` is raised. ``progress`` receives
+    each phase's start and end.
+    """
+    from govkit.limits import Limits
+    from govkit.parallel import Worker, in_worker, merge
+    from govkit.progress import Progress
+
+    limits = limits or Limits()
+    progress = progress or Progress(started=limits.started)
     preflight = None if isinstance(inputs, AuditContext) else inputs
-    ctx = inputs if isinstance(inputs, AuditContext) else inputs.read_frames()
+    if isinstance(inputs, AuditContext):
+        ctx = inputs
+    else:
+        with progress.phase("read"):
+            ctx = inputs.read_frames()
+            progress.rows = len(ctx.current)
+    _stop_if_expired(limits, "reading the data")
+    run = limited(limits)
     side = [c for c in policy.checks if in_worker(c)] if parallel else []
-    worker = Worker.start(side, ctx, run_check, plan_pending=preflight is not None) if side else None
+    worker = Worker.start(side, ctx, run, plan_pending=preflight is not None) if side else None
     try:
         if preflight is not None:
-            preflight.plan()
+            with progress.phase("plan"):
+                preflight.plan()
+            _stop_if_expired(limits, "loading the model")
             pending = preflight.predictions_pending
             if worker is not None:
                 worker.send_plan(ctx, predictions_coming=pending)
-            preflight.predict()
+            if pending:
+                with progress.phase("predict"):
+                    preflight.predict()
+                _stop_if_expired(limits, "predicting")
             if worker is not None and pending:
                 worker.send_predictions(ctx)
-        return merge(policy.checks, ctx, run_check, worker)
+        return merge(policy.checks, ctx, run, worker, limits, progress)
     finally:
         if worker is not None:
             worker.stop()
+
+
+def limited(
+    limits: Limits, inner: Callable[[ResolvedCheck, AuditContext], CheckResult] | None = None
+) -> Callable[[ResolvedCheck, AuditContext], CheckResult]:
+    """``run_check`` (or ``inner``) refusing a check once the audit's timeout or its family's budget has passed."""
+    runs = inner or run_check
+
+    def run(check: ResolvedCheck, ctx: AuditContext) -> CheckResult:
+        family = split_check_id(check.spec.id)[0]
+        reason = limits.refusal(family)
+        if reason is not None:
+            return cut_check(check, reason)
+        started = time.perf_counter()
+        try:
+            return runs(check, ctx)
+        finally:
+            limits.charge(family, time.perf_counter() - started)
+
+    return run
+
+
+def cut_check(check: ResolvedCheck, reason: str) -> CheckResult:
+    """The result of a check a time limit kept from running: an error, so it never reads as a pass."""
+    found = find_check(check.spec.id)
+    assert found is not None, check.spec.id
+    return CheckResult(status=Status.ERROR, message=reason, **_recorded(check, found[1]))
+
+
+def _stop_if_expired(limits: Limits, phase: str) -> None:
+    """Past the audit's timeout before any check ran: stop here, nothing was measured."""
+    from govkit.limits import AuditTimeout
+
+    if limits.expired():
+        limits.timed_out = True
+        raise AuditTimeout(limits.stopped_message(phase, 0, 0))

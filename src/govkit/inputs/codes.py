@@ -5,7 +5,8 @@ from __future__ import annotations
 from govkit.errors import InputError
 
 # code -> readable name. Codes are never reused or renumbered; a retired problem keeps its number.
-# GK1xx: files and tables; GK2xx: columns and predictions; GK3xx: model files; GK4xx: outputs.
+# GK1xx: files and tables; GK2xx: columns and predictions; GK3xx: model files; GK4xx: outputs;
+# GK5xx: limits on the audit's time; GK6xx: the audit history store.
 ERROR_CODES: dict[str, str] = {
     "GK100": "no-data",
     "GK101": "file-not-found",
@@ -21,6 +22,7 @@ ERROR_CODES: dict[str, str] = {
     "GK111": "unreadable-file",
     "GK112": "too-large",
     "GK113": "no-shared-columns",
+    "GK114": "too-many-columns",
     "GK201": "column-not-found",
     "GK202": "conflicting-columns",
     "GK203": "missing-predictions",
@@ -28,6 +30,7 @@ ERROR_CODES: dict[str, str] = {
     "GK205": "invalid-probabilities",
     "GK206": "unknown-positive-label",
     "GK207": "ambiguous-positive-label",
+    "GK208": "task-mismatch",
     "GK301": "unknown-model-format",
     "GK302": "untrusted-pickle",
     "GK303": "sha256-mismatch",
@@ -39,6 +42,14 @@ ERROR_CODES: dict[str, str] = {
     "GK309": "invalid-sha256-pin",
     "GK401": "output-overwrites-input",  # reserved for govkit.outputs.refuse_to_overwrite_inputs
     "GK402": "output-not-writable",  # raised by govkit.outputs (check_output_folder, output_lock)
+    "GK501": "audit-timeout",  # raised by govkit.limits: the audit ran past --timeout
+    "GK502": "invalid-time-limit",  # a --timeout or --budget that is not a positive number of seconds
+    "GK601": "store-url-invalid",
+    "GK602": "store-unreachable",
+    "GK603": "store-newer-schema",
+    "GK604": "store-locked",
+    "GK605": "record-not-found",
+    "GK606": "store-not-a-database",
 }
 
 

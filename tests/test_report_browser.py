@@ -1,17 +1,18 @@
 """The example report in a real headless Chromium: it loads offline with no request and no console error.
 
-In CI (CI=true) a missing browser fails this test; on a developer machine without Chromium it is
+In CI (see tests/requirements.py) a missing browser fails this test; on a developer machine without Chromium it is
 reported as skipped with the reason, and `.ci/run` installs Chromium before `make test`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from requirements import missing
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,10 +22,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture(scope="module")
 def browser():
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        message = "Chromium and ChromeDriver are needed (Debian packages chromium, chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("Chromium and ChromeDriver are needed (Debian packages chromium, chromium-driver)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

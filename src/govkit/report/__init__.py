@@ -1,4 +1,4 @@
-"""Renderers: a RunResult in, text out (HTML, JUnit XML, Markdown). Nothing here runs a check."""
+"""Renderers: a RunResult in, text out (HTML, JUnit XML, Markdown; PDF bytes). Nothing here runs a check."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ def render_format(
     templates: str | Path | None = None,
     signoffs: Sequence[SignOff] = (),
     families: Sequence[FamilyInfo] = (),
-) -> str:
-    """The text of one output format for ``result`` (``families`` describes those the result does not record)."""
+    paper: str = "A4",
+) -> str | bytes:
+    """The text of one output format for ``result`` (``families`` describes those the result does not record);
+    bytes for the PDF (printed on ``paper``, A4 or Letter)."""
     if name == "json":
         return result.to_json()
     if name == "html":
@@ -35,4 +37,8 @@ def render_format(
         from govkit.report.markdown import render_markdown
 
         return render_markdown(result)
+    if name == "pdf":
+        from govkit.report.pdf import render_pdf
+
+        return render_pdf(result, templates=templates, signoffs=signoffs, families=families, paper=paper)
     raise ValueError(f"unknown output format '{name}'; use one of {', '.join(FORMATS)}")

@@ -75,7 +75,7 @@ def bar_chart(
     ]
     height = len(items) * (bar_height + gap) + 22
     ticks = [
-        {"x": _round(label_width + fraction * plot), "text": _tick(fraction * top, value_format)}
+        {"x": _round(label_width + fraction * plot), "text": _tick(fraction * top, value_format, top)}
         for fraction in (0.0, 0.25, 0.5, 0.75, 1.0)
     ]
     return {
@@ -93,8 +93,11 @@ def bar_chart(
     }
 
 
-def _tick(value: float, value_format: str) -> str:
-    return f"{value * 100:.0f}%" if value_format == "percent" else f"{value:.2g}"
+def _tick(value: float, value_format: str, top: float = 1.0) -> str:
+    """An axis label; with an axis below 10%, quarters need a decimal ("0.5%", not "0%" and "1%")."""
+    if value_format != "percent":
+        return f"{value:.2g}"
+    return f"{value * 100:.1f}%" if top < 0.1 else f"{value * 100:.0f}%"
 
 
 def mini_histogram(

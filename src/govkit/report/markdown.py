@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from govkit.report.findings import findings_view
 from govkit.report.text import STATUS_TEXT, VERDICT_TEXT, number, threshold_text
 from govkit.results import RunResult
 
@@ -56,11 +57,14 @@ def render_markdown(result: RunResult) -> str:
         "",
     ]
     if result.blocking:
-        lines += ["### Blocking", ""]
-        lines += [
-            f"- {ICONS[c.status.value]} **{_cell(c.title)}** ({_code(c.id)}): {_cell(c.message)}"
-            for c in result.blocking
-        ]
+        findings = findings_view(result)  # one bullet per finding, its checks under it
+        lines += ["### Blocking", "", _cell(findings["tally"]), ""]
+        for item in findings["blocking"]:
+            lines.append(f"- {ICONS[item['status']]} {_cell(item['text'])}")
+            lines += [
+                f"  - {ICONS[c['status']]} **{_cell(c['title'])}** ({_code(c['id'])}): {_cell(c['message'])}"
+                for c in item["checks"]
+            ]
         lines.append("")
     lines += ["| | Check | Value | Threshold | Finding |", "|---|---|---:|---|---|"]
     for check in result.checks:

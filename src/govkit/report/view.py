@@ -10,15 +10,17 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from govkit.report.findings import findings_view
 from govkit.report.sections import build_sections
 from govkit.report.sections.common import check_row
+from govkit.report.sections.impact import build_impact
 from govkit.report.text import (
     STATUS_TEXT,
     VERDICT_TEXT,
-    finding,
     number,
 )
-from govkit.results import FamilyInfo, Provenance, RunResult, Status
+from govkit.report.wording import GLOSSARY, family_list
+from govkit.results import AuditInputs, FamilyInfo, Provenance, RunResult, Status, Verdict
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
@@ -41,6 +43,9 @@ CARD_LABELS = {
     "contacts": "Contacts",
 }
 
+
+# The verdicts an approval overrides: those of an audit that did not pass (warnings alone do not block).
+OVERRIDDEN = (Verdict.FAIL, Verdict.INCOMPLETE)
 
 STATE_TEXT = {
     "verified": "Verified",
@@ -71,14 +76,15 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
                 "name": printable(s.name),
                 "role": printable(s.role),
                 "decision": s.decision,
-                "decision_text": DECISION_TEXT.get(s.decision, printable(s.decision)),
-                "decision_pill": _decision_pill(s),
+                "decision_text": _decision_text(result.verdict, s),
+                "decision_pill": _decision_pill(result.verdict, s),
                 "state": s.state,
                 "state_text": STATE_TEXT.get(s.state, printable(s.state)),
                 "state_pill": "pass" if s.state == "verified" else "skip" if s.state == "not verified" else "fail",
                 "problem": printable(s.problem or ""),
                 "conditions": printable(s.conditions or ""),
                 "override_reason": printable(s.override_reason or ""),
+                "override": _override_text(result.verdict, s),
                 "expires": s.expires.isoformat() if s.expires else "no expiry",
                 "signed_at": printable(s.signed_at),
                 "keyid": printable(s.keyid[:16]),
@@ -90,12 +96,74 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
     }
 
 
-def _decision_pill(signoff: SignOff) -> str:
+def _audited_model(inputs: AuditInputs) -> str:
+    if inputs.model_type:
+        return inputs.model_type
+    if inputs.prediction_column:
+        return f"none: predictions from column '{inputs.prediction_column}'"
+    return "none, and no predictions: the data alone was audited"
+
+
+def _card_view(card: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "label": CARD_LABELS.get(key, key.replace("_", " ").capitalize()),
+            "text": ", ".join(map(str, value)) if isinstance(value, list) else str(value),
+        }
+        for key, value in card.items()
+    ]
+
+
+def _override_text(verdict: Verdict, signoff: SignOff) -> str:
+    """An approval of an audit that did not pass is an override: said as one, with its recorded reason."""
+    from govkit.attestation import printable
+
+    if not signoff.approves or verdict not in OVERRIDDEN:
+        return ""
+    label = VERDICT_TEXT[verdict][0]
+    reason = printable(signoff.override_reason or "")
+    said = f"recorded reason: {reason}" if reason else "no reason was recorded"
+    return f"Override: approves an audit whose verdict is {label}; {said}."
+
+
+def _state_view(result: RunResult) -> dict[str, Any]:
+    """What the verdict alone does not say: families that gave no evidence, and an audit of no model."""
+    inputs, lines = result.inputs, []
+    skipped = result.unmeasured_families
+    if skipped:
+        lines.append(f"{family_list(skipped)} could not be evaluated: every one of their checks was skipped or failed.")
+    if result.not_evaluated:
+        lines.append(f"{family_list(result.not_evaluated)}: not evaluated, as the policy declares.")
+    if inputs.model_type is None and inputs.prediction_column is None:
+        lines.append("No model and no predictions were given: only the data was audited, not any model's decisions.")
+    elif inputs.model_type is None:
+        lines.append(
+            f"No model was given: only the predictions in column '{inputs.prediction_column}' were audited. "
+            "What needs the model itself (explanations, robustness to changed inputs) is not covered."
+        )
+    return {"lines": lines, "partial": bool(lines)}
+
+
+def _decision_text(verdict: Verdict, signoff: SignOff) -> str:
+    """The decision as claimed, said to be an override or an unverified claim when it is one."""
+    from govkit.attestation import printable
+
+    text = DECISION_TEXT.get(signoff.decision, printable(signoff.decision))
+    if not signoff.approves:
+        return text
+    if signoff.state != "verified":
+        return f"{text} (claim, not counted)"
+    return f"{text} (override)" if verdict in OVERRIDDEN else text
+
+
+def _decision_pill(verdict: Verdict, signoff: SignOff) -> str:
     if signoff.decision == "reject":
         return "fail"
     if signoff.state != "verified":
         return "skip"  # a claim, or worse: never green
-    return "warn" if signoff.decision == "approve-with-conditions" else "pass"
+    if signoff.decision == "approve-with-conditions" or verdict in OVERRIDDEN:
+        return "warn"  # an approval of an audit that did not pass is an override: never plain green
+    return "pass"
 
 
 def _provenance_view(provenance: Provenance) -> dict[str, Any]:
@@ -131,15 +199,12 @@ def build_view(
     verdict = result.verdict
     label, explanation = VERDICT_TEXT[verdict]
     inputs = result.inputs
-    card = [
-        {
-            "label": CARD_LABELS.get(key, key.replace("_", " ").capitalize()),
-            "text": ", ".join(value) if isinstance(value, list) else str(value),
-        }
-        for key, value in result.model_card.items()
-    ]
-    blocking = result.blocking
-    attention = [c for c in result.checks if c.status != Status.PASS and c not in blocking]
+    policy_card = result.policy.get("model_card") or {}
+    policy_card = policy_card if isinstance(policy_card, dict) else {}
+    # A results file may hold the policy's card text merged into the model's: what the policy wrote is
+    # the policy's, shown apart, never as the model owner's own statement.
+    own = {k: v for k, v in result.model_card.items() if policy_card.get(k) != v}
+    findings = findings_view(result)
     return {
         "title": f"Governance report — {result.model_card.get('model_name') or inputs.model_type or 'model'}",
         "verdict": {"id": verdict.value, "label": label, "explanation": explanation},
@@ -147,9 +212,13 @@ def build_view(
             {"status": status.value, "label": STATUS_TEXT[status], "count": result.counts[status.value]}
             for status in Status
         ],
-        "blocking": [{"id": c.id, "status": c.status.value, "text": finding(c)} for c in blocking],
-        "attention": [{"id": c.id, "status": c.status.value, "text": finding(c)} for c in attention],
-        "model_card": card,
+        "blocking": findings["blocking"],
+        "attention": findings["attention"],
+        "tally": findings["tally"],
+        "state": _state_view(result),
+        "glossary": [{"id": key, "term": term, "text": text} for key, (term, text) in GLOSSARY.items()],
+        "model_card": _card_view(own),
+        "policy_card": _card_view(policy_card),
         "policy": {
             "name": str(result.policy.get("name", "")),
             "description": str(result.policy.get("description", "")),
@@ -157,7 +226,7 @@ def build_view(
         },
         "inputs": [
             {"label": "Task", "text": inputs.task},
-            {"label": "Model", "text": inputs.model_type or f"predictions from column '{inputs.prediction_column}'"},
+            {"label": "Model", "text": _audited_model(inputs)},
             {"label": "Target", "text": inputs.target or "—"},
             {"label": "Favourable outcome", "text": inputs.positive_label or "—"},
             {"label": "Sensitive columns", "text": ", ".join(inputs.sensitive) or "—"},
@@ -166,9 +235,11 @@ def build_view(
             {"label": "Reference rows", "text": number(inputs.reference_rows)},
         ],
         "families": build_sections(result, families),
+        "impact": build_impact(result),
         "all_checks": [check_row(c) for c in result.checks],
         "provenance": _provenance_view(result.provenance),
         "schema_version": result.schema_version,
         "fail_on": result.fail_on,
         "signoff": _signoff_view(result, signoffs),
+        "since": None if result.since_approved is None else result.since_approved.model_dump(),
     }

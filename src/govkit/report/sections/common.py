@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from govkit.report.text import STATUS_TEXT, number, threshold_text
-from govkit.results import CheckResult
+from govkit.report.wording import how_to_give, plain_reason
+from govkit.results import CheckResult, Status
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -45,8 +46,9 @@ def check_row(check: CheckResult) -> dict[str, Any]:
         "value": number(measurement.value),
         "interval": None if interval is None else f"{number(interval[0])} – {number(interval[1])}",
         "threshold": threshold_text(check),
-        "message": check.message,
-        "summary": measurement.summary,
+        # a check that could not run says why in words; the runner's terse reason stays as the message
+        "message": how_to_give(check) or check.message if check.status == Status.SKIP else check.message,
+        "summary": plain_reason(check) if check.status == Status.SKIP else measurement.summary,
         "severity": check.severity,
         "required": check.required,
         "refs": check.refs,

@@ -51,4 +51,4 @@ bench: $(BIN)/python
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(EXAMPLE)/build dist .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
+	rm -rf $(EXAMPLE)/build $(EXAMPLE)/.govkit dist .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

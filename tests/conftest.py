@@ -21,6 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "adult"
 
+# postgres_cluster / postgres_url: a throw-away PostgreSQL server for the history store's tests.
+pytest_plugins = ["postgres_server"]
+
 # Tests that need one of these fixtures run the example end to end.
 END_TO_END_FIXTURES = frozenset({"adult_build"})
 

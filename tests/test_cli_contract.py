@@ -137,7 +137,7 @@ def test_exit_code_follows_the_result(monkeypatch: pytest.MonkeyPatch, project: 
     monkeypatch.setattr(api, "render", recorded.render)
     outcome = CliRunner().invoke(main, ["audit", "--config", str(project / "govkit.yaml")])
     assert outcome.exit_code == EXIT_PASSED, outcome.output
-    assert outcome.output.startswith("Verdict: Pass.")
+    assert outcome.stdout.startswith("Verdict: Pass.")
 
 
 def test_an_output_over_an_input_is_refused_before_the_library_runs(recorder: Recorder, project: Path) -> None:

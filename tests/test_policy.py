@@ -100,7 +100,7 @@ checks:
         load_policy(bad)
     assert caught.value.problems == [
         "lending.yaml: colour: unknown key 'colour' "
-        "(allowed: version, name, description, extends, model_card, not_evaluated, checks)",
+        "(allowed: version, name, description, extends, model_card, not_evaluated, reapproval, costs, checks)",
         "lending.yaml: checks[0].fail_if: give exactly one of gt, ge, lt, le",
         "lending.yaml: checks[1].severity: 'critical' is not allowed (use 'blocking' or 'advisory')",
         "lending.yaml: checks[2].id: unknown check 'fairness.demographic_parity_diference' "
@@ -144,7 +144,7 @@ def test_unknown_policy_name_lists_the_bundled_ones() -> None:
         load_policy("lendng")
     assert caught.value.problems == [
         "policy 'lendng' not found (did you mean 'lending'?): give a bundled policy "
-        "(default, eu-ai-act-high-risk, hiring, lending) or the path to a policy file"
+        "(default, eu-ai-act-high-risk, hiring, lending, multiclass, regression) or the path to a policy file"
     ]
 
 
@@ -161,3 +161,12 @@ def test_extends_cycle_is_reported(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(tmp_path / "a.yaml")
     assert caught.value.problems == ["b.yaml: extends: 'a.yaml' makes a cycle; remove it"]
+
+
+@pytest.mark.parametrize("name", sorted(bundled_policies()))
+def test_every_bundled_policy_fits_a_task(name: str) -> None:
+    from govkit.preflight.applicable import task_problems
+    from govkit.registry import TASKS
+
+    policy = load_policy(name)
+    assert [task for task in sorted(TASKS) if not task_problems(policy, task)], name

@@ -1,4 +1,4 @@
-"""govkit: model governance audits — data quality, drift, fairness, explanations and performance.
+"""govkit: model governance audits of data quality, drift, fairness, explanations, performance and robustness.
 
 The public API. Importing govkit loads no heavy library: ``audit``, ``render``, ``sign_off`` and
 ``verify`` import what they need when called.

@@ -10,11 +10,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from govkit.errors import PolicyError
+from govkit.limits import parse_budgets
 from govkit.outputs import OUTPUT_FILES, OutputFormat, check_output_folder, refuse_to_overwrite_inputs
 from govkit.policy import ModelCard, read_yaml, validation_messages
 from govkit.policy_messages import quoted
@@ -26,7 +27,9 @@ CONFIG_NAME = "govkit.yaml"
 # Set by whoever owns the CI job (not the repository) to let the config file's trust settings count.
 TRUST_ENV = "GOVKIT_TRUST_CONFIG"
 TRUST_KEYS = ("trust_pickle", "trusted_types", "model_sha256")
-DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("html", "json")
+# Without a config or --format, every text output: the report, results.json, JUnit for CI, the Markdown summary.
+DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("html", "json", "junit", "markdown")
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class AuditConfig(BaseModel):
@@ -39,8 +42,15 @@ class AuditConfig(BaseModel):
     reference: str | None = Field(default=None, description="Reference data the current data is compared with.")
     model: str | None = Field(default=None, description="Model file (skops; pickle/joblib only if trusted).")
     target: str | None = None
-    positive_label: str | int | float | bool | None = Field(
-        default=None, description="The favourable outcome, e.g. 1 or 'approved'."
+    positive_label: str | int | float | bool | list[str | int | float | bool] | None = Field(
+        default=None,
+        description="The favourable outcome, e.g. 1 or 'approved'; for multiclass a list, e.g. [gold, silver].",
+    )
+    class_probabilities: dict[str | int | float | bool, str] | None = Field(
+        default=None, description="With prediction_column: each class's probability column, e.g. {gold: p_gold}."
+    )
+    task: Literal["binary", "multiclass", "regression"] | None = Field(
+        default=None, description="The model's task (default: detected from the model or the labels)."
     )
     sensitive: list[str] = Field(default_factory=list)
     features: list[str] | None = Field(default=None, description="Model input columns (default: from the model).")
@@ -55,6 +65,22 @@ class AuditConfig(BaseModel):
     trust_pickle: bool = False
     model_sha256: str | None = None
     model_card: ModelCard = Field(default_factory=ModelCard)
+    timeout: Seconds | None = Field(
+        default=None, description="Seconds the whole audit may take; past them it stops and keeps what finished."
+    )
+    budgets: dict[str, Seconds] = Field(
+        default_factory=dict, description="Seconds each family may take, e.g. {explain: 60}; its other checks error."
+    )
+    columns: list[str] | None = Field(
+        default=None, description="Audit only these columns (plus target, sensitive, prediction and features)."
+    )
+    max_columns: int | None = Field(
+        default=None, gt=0, description="Refuse data with more columns than this (default 1000)."
+    )
+    store: str | None = Field(
+        default=None,
+        description="Audit history: a path (SQLite) or database URL (default: .govkit/history.db beside this file).",
+    )
 
     @field_validator("sensitive", mode="before")
     @classmethod
@@ -83,6 +109,8 @@ def resolve(base: Path, value: str | None) -> str | None:
     """A path from the config, made relative to the config's folder."""
     if value is None:
         return None
+    if value.startswith(("models:/", "runs:/")):  # an MLflow model URI, not a path
+        return value
     candidate = Path(value).expanduser()
     return str(candidate if candidate.is_absolute() else base / candidate)
 
@@ -141,6 +169,26 @@ def _split(values: Any) -> list[str]:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+def _class_columns(values: Any) -> dict[str, str]:
+    """``--class-probability gold=p_gold`` (repeated) as {class: column}."""
+    mapping: dict[str, str] = {}
+    for item in values or ():
+        label, sep, column = str(item).rpartition("=")
+        if not sep or not label or not column:
+            raise PolicyError(
+                [f"--class-probability: {quoted(str(item))} is not LABEL=COLUMN; e.g. --class-probability gold=p_gold"]
+            )
+        mapping[label] = column
+    return mapping
+
+
+def _one_or_many(value: Any) -> Any:
+    """``--positive-label`` given once is one label; given several times (multiclass), a list."""
+    if isinstance(value, (tuple, list)):
+        return value[0] if len(value) == 1 else list(value)
+    return value
+
+
 def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> AuditRequest:
     """Merge ``options`` (command-line values; None or empty when not given) over the project config.
 
@@ -182,12 +230,18 @@ def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> 
         "features": _split(options.get("features")) or config.features,
         "prediction_column": pick("prediction_column", config.prediction_column),
         "probability_column": pick("probability_column", config.probability_column),
-        "positive_label": pick("positive_label", config.positive_label),
+        "positive_label": _one_or_many(pick("positive_label", config.positive_label)),
+        "task": pick("task", config.task),
+        "class_probabilities": _class_columns(options.get("class_probabilities")) or config.class_probabilities,
         "seed": pick("seed", config.seed),
         "fail_on": pick("fail_on", config.fail_on),
         "trusted_types": _split(options.get("trust_types")) + config.trusted_types,
         "trust_pickle": bool(pick("trust_pickle", config.trust_pickle)),
         "model_sha256": pick("model_sha256", config.model_sha256),
         "model_card": config.model_card.model_dump(),
+        "timeout": pick("timeout", config.timeout),
+        "budgets": {**config.budgets, **parse_budgets(options.get("budgets"))},
+        "columns": _split(options.get("columns")) or config.columns,
+        "max_columns": pick("max_columns", config.max_columns),
     }
     return AuditRequest(audit=arguments, out=out, formats=formats, templates=options.get("templates"))

@@ -50,6 +50,7 @@ class Batch:
     frame: pd.DataFrame
     labels: np.ndarray | None
     scores: np.ndarray | None
+    offset: int = 0  # the position of the batch's first row in the whole data (rows are keyed by position)
 
 
 class Accumulator(Protocol[PartialT]):
@@ -108,7 +109,8 @@ class AuditContext:
             have.add("prediction")
             if self.task in ("binary", "multiclass"):
                 have.add("classifier")
-            if self.current_predictions.scores is not None:
+            # a multiclass model without a favourable set has no single score, but its class matrix
+            if self.current_predictions.scores is not None or self.current_predictions.probabilities is not None:
                 have.add("probability")
         return have
 

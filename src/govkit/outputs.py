@@ -14,13 +14,14 @@ from typing import Literal, get_args
 from govkit.errors import InputError
 
 # The outputs an audit can write, each under one fixed name in the output folder.
-OutputFormat = Literal["html", "json", "junit", "markdown"]
+OutputFormat = Literal["html", "json", "junit", "markdown", "pdf"]
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 OUTPUT_FILES: dict[str, str] = {
     "html": "report.html",
     "json": "results.json",
     "junit": "junit.xml",
     "markdown": "summary.md",
+    "pdf": "report.pdf",  # the report printed for the archive, results.json and sign-offs attached
 }
 
 
@@ -152,7 +153,7 @@ def staging_folder(folder: Path) -> Path:
 
 
 def write_set(
-    folder: Path, first: tuple[str, str] | None, render: Callable[[str], str], names: Sequence[str]
+    folder: Path, first: tuple[str, str] | None, render: Callable[[str], str | bytes], names: Sequence[str]
 ) -> dict[str, Path]:
     """Write one set of outputs into ``folder``: ``first`` (name, text) is written and moved into place
     before anything else is rendered, so it survives any later failure; the others (``render(name)``
@@ -180,10 +181,10 @@ def write_set(
     return written
 
 
-def _stage(staging: Path, name: str, text: str) -> Path:
+def _stage(staging: Path, name: str, text: str | bytes) -> Path:
     path = staging / OUTPUT_FILES[name]
     with open(path, "wb") as stream:
-        stream.write(text.encode("utf-8"))
+        stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         stream.flush()
         os.fsync(stream.fileno())
     os.chmod(path, 0o644)

@@ -16,9 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govkit.errors import PolicyError
+from govkit.impact import Costs
 from govkit.policy_messages import did_you_mean, quoted, shown
 from govkit.policy_messages import format_location as format_location  # re-exported: older importers
 from govkit.policy_messages import validation_messages as validation_messages
+from govkit.reapproval import Reapproval
 from govkit.registry import builtin_check_ids, family_names, find_check
 from govkit.resources import bundled_policies
 from govkit.results import Threshold
@@ -84,6 +86,8 @@ class PolicyFile(BaseModel):
     extends: str | None = None
     model_card: ModelCard = Field(default_factory=ModelCard)
     not_evaluated: list[str] = Field(default_factory=list)  # families left out on purpose: may measure nothing
+    reapproval: Reapproval | None = None  # what needs a fresh approval since the last approved audit
+    costs: Costs | None = None  # what each decision outcome costs (govkit.impact): the report's business impact
     checks: list[CheckSpec] = Field(default_factory=list)
 
 
@@ -106,6 +110,8 @@ class Policy:
     checks: list[ResolvedCheck]
     files: list[Path] = field(default_factory=list)  # child first, then its parents
     not_evaluated: list[str] = field(default_factory=list)  # families opted out, from every file of the chain
+    reapproval: Reapproval | None = None  # the nearest file's in the chain
+    costs: Costs | None = None  # the nearest file's in the chain
 
     @property
     def sha256(self) -> str:
@@ -123,6 +129,10 @@ class Policy:
             "sha256": self.sha256,
             # only when set, so the results of other policies keep their bytes
             **({"not_evaluated": list(self.not_evaluated)} if self.not_evaluated else {}),
+            **({"reapproval": self.reapproval.model_dump()} if self.reapproval is not None else {}),
+            # the policy's own description of the use it is written for, kept apart from the model's card
+            **({"model_card": card} if (card := self.model_card.model_dump(exclude_defaults=True)) else {}),
+            **({"costs": self.costs.model_dump()} if self.costs is not None else {}),
         }
 
 
@@ -370,6 +380,8 @@ def load_policy(reference: str | Path, relative_to: Path | None = None) -> Polic
         checks=resolved_checks,
         files=[file_path for file_path, _ in chain],
         not_evaluated=list(dict.fromkeys(name for _, parsed in reversed(chain) for name in parsed.not_evaluated)),
+        reapproval=next((parsed.reapproval for _, parsed in chain if parsed.reapproval is not None), None),
+        costs=next((parsed.costs for _, parsed in chain if parsed.costs is not None), None),
     )
 
 

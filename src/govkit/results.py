@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.1"  # 1.1 added `families`; 1.0 files still read and render
+_REPR_BLOCKERS = 5  # blocking checks named by repr(result); the rest are counted
 
 
 class Status(StrEnum):
@@ -200,6 +201,22 @@ class FamilyInfo(BaseModel):
     intro: str = ""
 
 
+class SinceApproved(BaseModel):
+    """What changed since the last approved audit of the model, as a history store told the audit.
+
+    Part of results.json, so the report that shows it is the report a reviewer signs.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    baseline: int  # the approved audit's id in the store
+    date: str
+    by: str
+    version: str = ""
+    changes: list[str] = Field(default_factory=list)  # one plain sentence per change
+    material: list[str] = Field(default_factory=list)  # the changes that need a fresh approval
+
+
 class RunResult(BaseModel):
     """The whole audit. Serialises to ``results.json`` and back without loss."""
 
@@ -214,6 +231,8 @@ class RunResult(BaseModel):
     fail_on: Literal["fail", "warn"] = "fail"
     # Added in schema 1.1; empty in older files, whose families the report names by id.
     families: list[FamilyInfo] = Field(default_factory=list)
+    # Set when the audit was compared with the last approved audit in a history store.
+    since_approved: SinceApproved | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -270,6 +289,27 @@ class RunResult(BaseModel):
         """True when nothing blocks deployment and at least one check ran."""
         return bool(self.checks) and not self.blocking
 
+    def __repr__(self) -> str:
+        """One line, not the whole evidence: verdict, counts, and what blocks (the rest is in to_json())."""
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts.items() if n)
+        blocking = [f"{c.id} ({c.status.value})" for c in self.blocking]
+        shown = ", ".join(blocking[:_REPR_BLOCKERS]) + (
+            f", and {len(blocking) - _REPR_BLOCKERS} more" if len(blocking) > _REPR_BLOCKERS else ""
+        )
+        policy = self.policy.get("name", "")
+        text = f"RunResult(verdict={self.verdict.value!r}, policy={policy!r}, "
+        text += f"checks={len(self.checks)}: {counts or 'none'}"
+        return text + (f"; blocking: {shown})" if blocking else ")")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """The HTML report in a sandboxed frame, for notebooks (Jupyter calls this)."""
+        # the one upward import of this module, and only when a notebook asks to show a result
+        from govkit.report.notebook import notebook_html
+
+        return notebook_html(self)
+
     def check(self, check_id: str) -> CheckResult:
         for result in self.checks:
             if result.id == check_id:
@@ -280,6 +320,8 @@ class RunResult(BaseModel):
         data = self.model_dump(mode="json")
         if not data["families"]:
             del data["families"]  # a results file from before schema 1.1 reads back and writes out unchanged
+        if data["since_approved"] is None:
+            del data["since_approved"]  # only with a history store: other results keep their bytes
         data["verdict"] = self.verdict.value
         data["counts"] = self.counts
         return data

@@ -9,13 +9,13 @@ from __future__ import annotations
 import click
 
 from govkit import __version__
-from govkit.cli import audit, catalog, signoff
+from govkit.cli import audit, catalog, history, signoff
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="govkit")
 def main() -> None:
-    """govkit: audit a model's data quality, drift, fairness, explanations and performance,
+    """govkit: audit a model's data quality, drift, fairness, explanations, performance and robustness,
     and write one governance report to sign off."""
 
 
@@ -29,5 +29,9 @@ for command in (
     catalog.checks_command,
     catalog.policies,
     catalog.init,
+    history.history,
+    history.show,
+    history.diff,
+    history.trend,
 ):
     main.add_command(command)

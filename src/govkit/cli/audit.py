@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from govkit.cli.common import handle_errors
+from govkit.cli.common import handle_errors, run_audit
 from govkit.errors import EXIT_FAILED, EXIT_PASSED
 from govkit.outputs import FORMATS as FORMAT_CHOICES
 
@@ -21,7 +21,10 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     type=click.Path(dir_okay=False),
     help="Project config (default: ./govkit.yaml if present).",
 )
-@click.option("--model", help="Model file: skops, or pickle/joblib with --trust-pickle.")
+@click.option(
+    "--model",
+    help="Model file: skops, or pickle/joblib with --trust-pickle; or an MLflow model URI (models:/NAME/VERSION).",
+)
 @click.option("--data", help="Current data to audit (CSV or Parquet).")
 @click.option("--reference", help="Reference data to compare with (CSV or Parquet).")
 @click.option("--target", help="Column with the true outcome.")
@@ -36,11 +39,26 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     "formats",
     multiple=True,
     type=click.Choice(FORMAT_CHOICES),
-    help="Outputs to write (repeatable; default html and json).",
+    help="Outputs to write (repeatable; default html, json, junit and markdown; pdf, on A4, needs Chromium).",
 )
 @click.option("--prediction-column", help="Audit predictions in this column instead of a model.")
 @click.option("--probability-column", help="Positive-class probabilities, with --prediction-column.")
-@click.option("--positive-label", help="The favourable outcome, e.g. 1 or approved.")
+@click.option(
+    "--positive-label",
+    multiple=True,
+    help="The favourable outcome, e.g. 1 or approved; repeat it for several favourable classes of a multiclass model.",
+)
+@click.option(
+    "--class-probability",
+    "class_probabilities",
+    multiple=True,
+    help="LABEL=COLUMN: a class's probability column, with --prediction-column (repeat for every class).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    help="The model's task (default: detected from the model or the labels; refused when they disagree).",
+)
 @click.option(
     "--trust-type", "trust_types", multiple=True, help="A type to trust when loading a skops model (repeatable)."
 )
@@ -69,18 +87,64 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     multiple=True,
     help="A family left out on purpose: it may measure nothing without making the verdict incomplete.",
 )
+@click.option(
+    "--mlflow-run",
+    metavar="RUN_ID",
+    help="Log the verdict, each check's value and status, and the outputs to this MLflow run (govkit[mlflow]).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Seconds the whole audit may take; past them it stops, writes what finished and exits 2 (GK501).",
+)
+@click.option(
+    "--budget",
+    "budgets",
+    multiple=True,
+    metavar="FAMILY=SECONDS",
+    help="Seconds one family may take, e.g. explain=60 (repeatable); its unfinished checks become errors.",
+)
+@click.option(
+    "--columns", multiple=True, help="Audit only these columns (comma-separated or repeated); roles are kept."
+)
+@click.option("--max-columns", type=int, help="Refuse data with more columns than this (default 1000; GK114).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (no progress, no summary).")
+@click.option("--store", "store_url", metavar="URL", help="History store, a path or URL (default: .govkit/history.db).")
+@click.option("--no-record", is_flag=True, help="Do not record this audit in the history store.")
+@click.option("--model-name", help="The model's name in the history (default: the model card's model_name).")
+@click.option("--model-version", help="The model's version in the history.")
 @handle_errors
-def audit(config_path: str | None, **options: Any) -> None:
+def audit(
+    config_path: str | None,
+    mlflow_run: str | None = None,
+    store_url: str | None = None,
+    no_record: bool = False,
+    model_name: str | None = None,
+    model_version: str | None = None,
+    **options: Any,
+) -> None:
     """Run the policy's checks and write the report. Exit 0 passed, 1 blocked, 2 bad input, 3 internal error."""
-    from govkit import api
     from govkit.config import load_request
 
     request = load_request(config_path, options)
     command = "govkit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    result = api.audit(**request.audit, command=command)
-    written = api.render(result, request.out, formats=request.formats, templates=request.templates)
-    _print_summary(result, written)
-    sys.exit(EXIT_PASSED if result.passed else EXIT_FAILED)
+    from govkit.cli.history import AuditHistory
+
+    history = AuditHistory(
+        store_url=store_url, config_path=config_path, record=not no_record,
+        model_name=model_name, model_version=model_version, quiet=bool(options.get("quiet")),
+    )  # fmt: skip
+    result, written = run_audit(request, command, quiet=bool(options.get("quiet")), prepare=history.attach)
+    if not options.get("quiet"):
+        _print_summary(result, written)
+    if mlflow_run is not None:
+        from govkit.mlflow import log_audit
+
+        logged = log_audit(result, mlflow_run)
+        if not options.get("quiet"):
+            click.echo(f"  logged to MLflow run {logged}")
+    reapproval = history.record(result, request.out)  # after the outputs: a store error cannot lose them
+    sys.exit(EXIT_PASSED if result.passed and not reapproval else EXIT_FAILED)
 
 
 def _print_summary(result: Any, written: dict[str, Path]) -> None:
@@ -108,7 +172,10 @@ def _print_summary(result: Any, written: dict[str, Path]) -> None:
     "formats",
     multiple=True,
     type=click.Choice(FORMAT_CHOICES),
-    help="Outputs to write (default: html, junit, markdown).",
+    help="Outputs to write (default: html, junit, markdown; pdf needs Chromium).",
+)
+@click.option(
+    "--paper", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True, help="Paper size of the PDF."
 )
 @click.option(
     "--templates",
@@ -122,7 +189,12 @@ def _print_summary(result: Any, written: dict[str, Path]) -> None:
 )
 @handle_errors
 def render_command(
-    results: str, out: str | None, formats: tuple[str, ...], templates: str | None, trusted_keys: str | None
+    results: str,
+    out: str | None,
+    formats: tuple[str, ...],
+    paper: str,
+    templates: str | None,
+    trusted_keys: str | None,
 ) -> None:
     """Rebuild the report and other outputs from a results.json, without re-running any check."""
     from govkit import api
@@ -133,7 +205,7 @@ def render_command(
     # without trust material every sign-off shows as "not verified", never as an approval
     signoffs = assess_signoffs(path, Path(trusted_keys)) if trusted_keys else read_signoffs(path)
     written = api.render(
-        path, Path(out) if out else path.parent, formats=chosen, templates=templates, signoffs=signoffs
+        path, Path(out) if out else path.parent, formats=chosen, templates=templates, signoffs=signoffs, paper=paper
     )
     for name, target in written.items():
         click.echo(f"{name}: {target}")

@@ -11,17 +11,47 @@ from govkit.cli.common import handle_errors
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--task",
+    type=click.Choice(["binary", "multiclass", "regression"]),
+    default=None,
+    help="Also check that every enabled check applies to this task (a config's task: is used otherwise).",
+)
 @handle_errors
-def validate(file: str) -> None:
+def validate(file: str, task: str | None) -> None:
     """Check a policy or a govkit.yaml config; print every problem with its location (exit 0 or 2)."""
     from govkit.validation import validate_file
 
-    kind, summary = validate_file(Path(file))
+    kind, summary = validate_file(Path(file), task=task)
     click.echo(f"{file}: valid {kind}. {summary}")
+    if kind == "config":
+        for warning in _trust_warnings(Path(file)):
+            click.echo(f"govkit: warning: {warning}", err=True)
+
+
+def _trust_warnings(path: Path) -> list[str]:
+    """A valid config may still be refused by ``govkit audit``: its trust keys need the operator's word."""
+    import os
+
+    from govkit.config import TRUST_ENV, TRUST_KEYS, load_config
+    from govkit.report.text import terminal_safe
+
+    config, _ = load_config(path)
+    given = [key for key in TRUST_KEYS if key in config.model_fields_set and getattr(config, key)]
+    if not given or os.environ.get(TRUST_ENV) == "1":
+        return []
+    return [
+        terminal_safe(
+            f"{path.name}: {', '.join(given)}: govkit audit refuses a config file's trust settings unless the "
+            f"operator confirms them with --trust-config or {TRUST_ENV}=1 (or passes them on the command line)"
+        )
+    ]
 
 
 @click.command("checks")
-@click.option("--family", help="Only the checks of this family (quality, drift, fairness, explain, performance).")
+@click.option(
+    "--family", help="Only the checks of this family (quality, drift, fairness, explain, performance, robustness)."
+)
 @click.option(
     "--format",
     "output_format",
@@ -82,5 +112,6 @@ def init(data: str, reference: str | None, model: str | None, out: str) -> None:
     )
     click.echo(f"wrote {path}")
     click.echo(f"  target: {proposals['target'] or 'not recognised; set target:'}")
+    click.echo(f"  task: {proposals.get('task') or 'not recognised; set task:'}")
     click.echo(f"  sensitive: {', '.join(proposals['sensitive']) or 'none recognised; set sensitive:'}")
     click.echo("Review the lines marked 'proposed', then run: govkit audit")

@@ -36,6 +36,9 @@ def keygen(key: str, public: str | None) -> None:
     )
 
 
+_STORE = click.option(
+    "--store", "store_url", metavar="URL", help="History store (default: .govkit/history.db beside govkit.yaml)."
+)
 _TEMPLATES = click.option(
     "--templates",
     type=click.Path(file_okay=False, exists=True),
@@ -65,6 +68,7 @@ _TEMPLATES = click.option(
     help="The verifiers' trusted-keys file (or folder): checks your key and identity, and the report shows states.",
 )
 @_TEMPLATES
+@_STORE
 @handle_errors
 def signoff(
     results: str,
@@ -77,6 +81,7 @@ def signoff(
     override_reason: str | None,
     trusted_keys: str | None,
     templates: str | None,
+    store_url: str | None,
 ) -> None:
     """Sign the audit in RESULTS: an entry in the hash-chained log beside it binds results, report, model, data."""
     from govkit import api
@@ -89,6 +94,11 @@ def signoff(
         extra["override_reason"] = override_reason
     if trusted_keys is not None:
         extra["trusted_keys"] = Path(trusted_keys)
+    from govkit.cli.history import store_url_for
+
+    store = store_url_for(store_url, None)
+    if store is not None:
+        extra["store"] = store
     record = api.sign_off(
         path,
         Path(key),
@@ -130,7 +140,14 @@ def signoff(
 @click.option("--require-role", "required_roles", multiple=True, help="A role that must approve (repeatable).")
 @click.option("--require-pass", is_flag=True, help="Approvals of an audit that did not pass count only as overrides.")
 @click.option("--head", metavar="SHA256", help="The sha256 of a log entry that must still be in the log.")
+@click.option(
+    "--mlflow-model",
+    metavar="URI",
+    help="The registered MLflow model version audited (models:/NAME/VERSION): its model file is checked, and "
+    "when verified it is tagged govkit.approved=true with the log's head sha256 (govkit[mlflow]).",
+)
 @_TEMPLATES
+@_STORE
 @handle_errors
 def verify(
     results: str,
@@ -142,30 +159,61 @@ def verify(
     required_roles: tuple[str, ...],
     require_pass: bool,
     head: str | None,
+    mlflow_model: str | None,
     templates: str | None,
+    store_url: str | None,
 ) -> None:
     """Exit 0 only if RESULTS is signed off as the trust policy requires, and nothing changed since."""
+    from contextlib import ExitStack
+
     from govkit import api
+    from govkit.cli.history import existing_store_url
+    from govkit.errors import InputError
 
     path = Path(results)
-    outcome = api.verify(
-        path,
-        Path(trusted_keys),
-        model=Path(model) if model else None,
-        data=Path(data) if data else None,
-        reference=Path(reference) if reference else None,
-        templates=templates,
-        approvals=approvals,
-        required_roles=required_roles,
-        require_pass=require_pass,
-        head=head,
-    )
+    if mlflow_model is not None and model is not None:
+        raise InputError("give either --model or --mlflow-model, not both")
+    with ExitStack() as stack:
+        if mlflow_model is not None:
+            from govkit.mlflow import model_file
+
+            model = str(stack.enter_context(model_file(mlflow_model)))
+        outcome = api.verify(
+            path,
+            Path(trusted_keys),
+            model=Path(model) if model else None,
+            data=Path(data) if data else None,
+            reference=Path(reference) if reference else None,
+            templates=templates,
+            approvals=approvals,
+            required_roles=required_roles,
+            require_pass=require_pass,
+            head=head,
+            **({"store": store} if (store := existing_store_url(store_url)) else {}),
+        )
     if outcome.ok:
         click.echo(printable(f"VERIFIED: {path} {outcome.approved_by()}; audit verdict: {outcome.verdict}"))
     for line in outcome.summary:
         click.echo(printable(f"  {line}"))
     if outcome.ok:
+        if mlflow_model is not None:
+            _approve_in_mlflow(mlflow_model, path, outcome)
         sys.exit(EXIT_PASSED)
     for reason in outcome.reasons:
         click.echo(printable(f"NOT VERIFIED: {reason}"), err=True)
     sys.exit(EXIT_FAILED)
+
+
+def _approve_in_mlflow(uri: str, results: Path, outcome: Any) -> None:
+    """Tag the verified model version approved, with the log's head entry a deployment job can pin."""
+    from govkit.inputs import sha256_file
+    from govkit.mlflow import approve_model_version
+
+    tags = approve_model_version(
+        uri,
+        envelope_sha256=outcome.head or "",
+        results_sha256=sha256_file(results),
+        approved_by=outcome.approved_by(),
+    )
+    shown = ", ".join(f"{key}={value}" for key, value in tags.items() if key != "govkit.approved_by")
+    click.echo(printable(f"  MLflow: {uri} tagged {shown}"))

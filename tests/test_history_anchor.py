@@ -111,7 +111,9 @@ def test_the_store_names_the_template_set_a_sign_off_was_made_with(tmp_path: Pat
         [record] = history.list()
         assert record.signoffs[0].templates_sha256 == templates_digest(signed_with)
     assert api.verify(results, tmp_path / "trusted", store=store, templates=signed_with).ok
-    assert api.verify(results, tmp_path / "trusted", templates=other).ok  # the report alone cannot tell
+    without_store = api.verify(results, tmp_path / "trusted", templates=other)  # the signed digest tells
+    assert not without_store.ok
+    assert without_store.reasons[0].startswith("report templates differ from the set signed")
     outcome = api.verify(results, tmp_path / "trusted", store=store, templates=other)
     assert not outcome.ok
     assert any("was made with report templates sha256" in reason for reason in outcome.reasons)

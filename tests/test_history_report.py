@@ -4,6 +4,7 @@ it, so the report a reviewer signs is the report with that section."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from govkit import api
@@ -34,3 +35,61 @@ def test_the_first_screen_names_what_changed_since_the_approval(tmp_path: Path) 
     assert again.since_approved == shown.since_approved
     assert audit.record(shown, tmp_path / "out") == ["explain.additivity went from pass to fail"]
     assert "since_approved" not in result.to_dict()  # without a store, results keep their bytes
+
+
+def _since_block(page: str) -> str:
+    """The report's "since the last approved audit" block: from its opening div to the div that closes it."""
+    start = page.index('<div class="since')
+    depth = 0
+    for tag in re.finditer(r"<div\b|</div>", page[start:]):
+        depth += 1 if tag.group() == "<div" else -1
+        if depth == 0:
+            return page[start : start + tag.end()]
+    raise AssertionError("the since block is not closed")
+
+
+def test_the_checks_that_moved_are_drawn_over_the_stored_audits(tmp_path: Path) -> None:
+    store = tmp_path / "h.db"
+    accuracy = "performance.accuracy"
+    with Store(store) as history:
+        history.record(results_text(version="1"))
+        history.record_signoff(signed(tmp_path / "v1", results_text(version="1")))
+        history.record(results_text(version="2", **{accuracy: ("pass", 0.84)}))
+        stored = [r.result.check(accuracy).measurement.value for r in history.list()]
+    current = RunResult.from_json(results_text(version="3", **{accuracy: ("pass", 0.80)}))
+
+    audit = AuditHistory(store_url=str(store), config_path=None, model_version="3", quiet=True)
+    shown = audit.attach(current)
+    assert shown.since_approved is not None
+    (trend,) = shown.since_approved.trends  # only the check that moved, not the unchanged ones
+    assert (
+        trend.check == accuracy
+        and trend.labels == ["version 1", "version 2", "version 3"]
+        and trend.statuses == ["pass"] * 3
+    )
+    assert trend.values == [*stored, 0.80] and stored[1] == 0.84  # the store's values, the current one last
+    bound = current.check(accuracy).fail_if
+    assert bound is not None and trend.fail_if == bound.operator()[1]
+
+    written = api.render(shown, tmp_path / "out", formats=["html", "json"])
+    block = _since_block(written["html"].read_text())
+    assert block.count("<svg") == 1 and block.count("<circle") == 3  # one chart, three audits
+    assert "fairness.demographic_parity_ratio" not in block  # an unchanged check has no chart
+    heights = [float(y) for y in re.findall(r'<circle [^>]*cy="([0-9.]+)"', block)]
+    assert heights == sorted(heights) and len(set(heights)) == 3  # accuracy fell at each audit: drawn lower
+    assert f"({accuracy})" in block and "version 2: 0.84" in block and "version 3: 0.8" in block
+    assert f"fail if {bound.describe()}".replace(">", "&gt;").replace("<", "&lt;") in block
+    assert RunResult.read(written["json"]).since_approved == shown.since_approved
+
+    audit.record(shown, tmp_path / "out")  # once recorded, the current audit is still drawn once, last
+    again = AuditHistory(store_url=str(store), config_path=None, model_version="3", quiet=True).attach(current)
+    assert again.since_approved is not None and again.since_approved.trends == shown.since_approved.trends
+
+
+def test_a_section_without_charts_keeps_the_bytes_it_had() -> None:
+    data = json.loads(results_text(version="2"))
+    data["since_approved"] = {"baseline": 1, "date": "2026-01-02", "by": "Ada Reviewer (Model risk)", "changes": []}
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    result = RunResult.from_json(text)
+    assert result.since_approved is not None and result.since_approved.trends == []
+    assert "trends" not in result.to_dict()["since_approved"]

@@ -201,6 +201,22 @@ class FamilyInfo(BaseModel):
     intro: str = ""
 
 
+class SinceTrend(BaseModel):
+    """One moved check's values over the model's recorded audits, oldest first, the current audit last."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str
+    title: str
+    labels: list[str]  # each audit's version (or date)
+    values: list[float]
+    statuses: list[str]
+    fail_if: float | None = None  # the current policy's bounds
+    warn_if: float | None = None
+    fail_text: str = ""
+    warn_text: str = ""
+
+
 class SinceApproved(BaseModel):
     """What changed since the last approved audit of the model, as a history store told the audit.
 
@@ -215,6 +231,7 @@ class SinceApproved(BaseModel):
     version: str = ""
     changes: list[str] = Field(default_factory=list)  # one plain sentence per change
     material: list[str] = Field(default_factory=list)  # the changes that need a fresh approval
+    trends: list[SinceTrend] = Field(default_factory=list)  # the checks that moved, over past audits
 
 
 class RunResult(BaseModel):
@@ -322,6 +339,8 @@ class RunResult(BaseModel):
             del data["families"]  # a results file from before schema 1.1 reads back and writes out unchanged
         if data["since_approved"] is None:
             del data["since_approved"]  # only with a history store: other results keep their bytes
+        elif not data["since_approved"]["trends"]:
+            del data["since_approved"]["trends"]  # written before trends were: the file keeps its bytes
         data["verdict"] = self.verdict.value
         data["counts"] = self.counts
         return data

@@ -42,7 +42,7 @@ _STORE = click.option(
 _TEMPLATES = click.option(
     "--templates",
     type=click.Path(file_okay=False, exists=True),
-    help="The templates the report was rendered with, if not the bundled ones.",
+    help="The templates the report was rendered with, if not the bundled ones (their digest is signed and checked).",
 )
 
 

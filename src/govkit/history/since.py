@@ -2,7 +2,8 @@
 
 The baseline is the newest intact, approved record of the same model (a record whose stored results or
 sign-offs were altered never is). The new audit is compared with it as a ``Diff``; a policy's
-``reapproval`` settings pick the material changes, which need a fresh approval.
+``reapproval`` settings pick the material changes, which need a fresh approval. The checks that
+moved carry their values over the model's recorded audits, for the report's small trend charts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 
     from govkit.history.store import Store
     from govkit.reapproval import Reapproval
-    from govkit.results import RunResult
+    from govkit.results import CheckResult, RunResult
+
+# The report's first screen stays small: a few charts, each of recent audits only.
+MAX_TRENDS, MAX_AUDITS = 6, 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Since:
     changes: list[str]  # one plain sentence per change
     changed_checks: list[str]
     material: list[str] = field(default_factory=list)  # the changes that need a fresh approval
+    trends: list[dict[str, Any]] = field(default_factory=list)  # see ``trends``
 
     @property
     def needs_approval(self) -> bool:
@@ -47,6 +52,7 @@ class Since:
             "version": self.version or "",
             "changes": list(self.changes),
             "material": list(self.material),
+            "trends": [dict(trend) for trend in self.trends],
         }
 
 
@@ -74,10 +80,51 @@ def since_last_approved(
         git_commit=None, engine="",
     )  # fmt: skip
     changes = diff_records(baseline, current, tolerance)
-    return _since(baseline, changes, reapproval)
+    # records whose results were altered are left out (as on the trend page), and so is this audit if it
+    # was already recorded (with this section, so compared without it): it is drawn last, once
+    past = [r for r in store.list(name) if not r.problems and (before is None or r.id < before)][-MAX_AUDITS:]
+    this = _without_since(result)
+    past = [r for r in past if _without_since(r.result) != this][-(MAX_AUDITS - 1) :]
+    return _since(baseline, changes, reapproval, trends(past, result, changes.changed_checks))
 
 
-def _since(baseline: AuditRecord, changes: Diff, reapproval: Reapproval | None) -> Since:
+def trends(past: list[AuditRecord], result: RunResult, checks: list[str]) -> list[dict[str, Any]]:
+    """For each of ``checks`` measured now (at most ``MAX_TRENDS``), its values over the audits ``past``
+    (oldest first) and ``result`` last, with the current policy's bounds."""
+    now = {c.id: c for c in result.checks if c.measurement.value is not None}
+    chosen = [check_id for check_id in checks if check_id in now][:MAX_TRENDS]
+    version = result.model_card.get("model_version")
+    label = f"version {version}" if version else "this audit"
+    found = []
+    for check_id in chosen:
+        series = [(f"version {r.model_version}" if r.model_version else r.created_at[:10], c)
+                  for r in past for c in r.result.checks
+                  if c.id == check_id and c.measurement.value is not None]  # fmt: skip
+        found.append(_trend(now[check_id], [*series, (label, now[check_id])]))
+    return found
+
+
+def _without_since(result: RunResult) -> str:
+    return result.model_copy(update={"since_approved": None}).to_json()
+
+
+def _trend(latest: CheckResult, series: list[tuple[str, CheckResult]]) -> dict[str, Any]:
+    fail, warn = latest.fail_if, latest.warn_if
+    return {
+        "check": latest.id,
+        "title": latest.title,
+        "labels": [label for label, _ in series],
+        "values": [float(c.measurement.value or 0.0) for _, c in series],
+        "statuses": [c.status.value for _, c in series],
+        "fail_if": None if fail is None else fail.operator()[1],
+        "warn_if": None if warn is None else warn.operator()[1],
+        "fail_text": "" if fail is None else f"fail if {fail.describe()}",
+        "warn_text": "" if warn is None else f"warn if {warn.describe()}",
+    }
+
+
+def _since(baseline: AuditRecord, changes: Diff, reapproval: Reapproval | None,
+           moved: list[dict[str, Any]]) -> Since:  # fmt: skip
     approvals = baseline.approvals
     return Since(
         baseline_id=baseline.id,
@@ -87,4 +134,5 @@ def _since(baseline: AuditRecord, changes: Diff, reapproval: Reapproval | None) 
         changes=diff_lines(changes),
         changed_checks=changes.changed_checks,
         material=material(changes, reapproval) if reapproval is not None and reapproval.required else [],
+        trends=moved,
     )

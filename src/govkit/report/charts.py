@@ -199,3 +199,48 @@ def diverging_bars(items: Sequence[tuple[str, float]], width: int = 160, height:
         }
         for label, value in items
     ]
+
+
+def sparkline(
+    values: Sequence[float],
+    labels: Sequence[str],
+    statuses: Sequence[str],
+    bounds: Sequence[tuple[float, str, str]] = (),
+    width: int = 240,
+    height: int = 56,
+    pad: int = 6,
+) -> dict[str, Any]:
+    """A small line of one check's values (oldest first) with its thresholds as (value, text, kind) lines.
+
+    The vertical range covers the values and the thresholds, so a value's distance to a bound is seen.
+    """
+    shown = [*values, *(bound for bound, _, _ in bounds)]
+    low, high = (min(shown), max(shown)) if shown else (0.0, 1.0)
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    span = high - low
+    low, high = low - 0.08 * span, high + 0.08 * span
+
+    def y(value: float) -> float:
+        return _round(height - pad - (height - 2 * pad) * (value - low) / (high - low))
+
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    points = [
+        {
+            "x": _round(pad + index * step),
+            "y": y(value),
+            "status": status,
+            "text": f"{label}: {number(value)}, {status}",
+        }
+        for index, (value, label, status) in enumerate(zip(values, labels, statuses, strict=True))
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "points": points,
+        "lines": [{"y": y(bound), "text": text, "kind": kind} for bound, text, kind in bounds],
+        "first": labels[0] if labels else "",
+        "last": labels[-1] if labels else "",
+        "range": f"{number(min(values))} to {number(max(values))}" if values else "",
+    }

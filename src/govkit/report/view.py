@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from govkit.report.charts import sparkline
 from govkit.report.findings import findings_view
 from govkit.report.sections import build_sections
 from govkit.report.sections.common import check_row
@@ -20,7 +21,7 @@ from govkit.report.text import (
     number,
 )
 from govkit.report.wording import GLOSSARY, family_list
-from govkit.results import AuditInputs, FamilyInfo, Provenance, RunResult, Status, Verdict
+from govkit.results import AuditInputs, FamilyInfo, Provenance, RunResult, SinceApproved, SinceTrend, Status, Verdict
 
 if TYPE_CHECKING:
     from govkit.attestation import SignOff
@@ -94,6 +95,26 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
         "unverified": any(s.state != "verified" for s in bound),
         "stale": len(signoffs) - len(bound),
     }
+
+
+def _since_view(since: SinceApproved) -> dict[str, Any]:
+    """What changed since the last approval, with a small chart per check that moved."""
+    view = since.model_dump()
+    view["trends"] = [
+        {
+            "check": t.check,
+            "title": t.title,
+            "chart": sparkline(t.values, t.labels, t.statuses, _bounds(t)),
+        }
+        for t in since.trends
+    ]
+    return view
+
+
+def _bounds(trend: SinceTrend) -> list[tuple[float, str, str]]:
+    """A moved check's thresholds as (value, text, kind), the lines its small chart draws."""
+    found = [(trend.fail_if, trend.fail_text, "fail"), (trend.warn_if, trend.warn_text, "warn")]
+    return [(bound, text, kind) for bound, text, kind in found if bound is not None]
 
 
 def _audited_model(inputs: AuditInputs) -> str:
@@ -241,5 +262,5 @@ def build_view(
         "schema_version": result.schema_version,
         "fail_on": result.fail_on,
         "signoff": _signoff_view(result, signoffs),
-        "since": None if result.since_approved is None else result.since_approved.model_dump(),
+        "since": None if result.since_approved is None else _since_view(result.since_approved),
     }

@@ -6,7 +6,9 @@ that rendering nor the rendering with the sign-offs already made (someone edited
 have read something else), signs, appends the envelope to the hash-chained log and re-writes
 report.html with the sign-offs shown, each with its state. From reading the log to writing the report
 it holds the log's lock, so reviewers signing at the same moment all keep their sign-offs and the
-report shows them all. Approving an audit that did not pass is an override and needs a reason.
+report shows them all. Approving an audit that did not pass is an override and needs a reason. The
+statement records the template set the report was rendered with (bundled, or a custom set's sha256),
+and ``verify`` refuses to judge the report with any other set.
 
 ``verify`` renders both reports again and checks them, the log, the trust policy, results.json and
 every audited file against what was signed. ``sign_results`` is the step in the middle, for a caller
@@ -30,7 +32,7 @@ from govkit.signoff.dsse import dsse_sign
 from govkit.signoff.keys import load_private_key
 from govkit.signoff.request import SignRequest, check_request, check_signer, check_verdict
 from govkit.signoff.sidecar import claimed_signoff, log_lock, read_envelopes, sidecar_path, write_envelopes
-from govkit.signoff.statement import PAYLOAD_TYPE, build_statement, statement_bytes
+from govkit.signoff.statement import PAYLOAD_TYPE, build_statement, statement_bytes, templates_id
 from govkit.signoff.trust import load_trust
 from govkit.signoff.verification import VerifyOutcome, as_utc, verify_signoffs
 
@@ -81,6 +83,7 @@ def sign_off(
     if trust is not None:
         check_signer(trust, private_key, request)
     today = as_utc(now).date()
+    template_set = templates_id(templates)  # before any rendering: a set that leads outside is refused first
     unsigned = _render(result, templates)  # before the lock: it does not depend on the log
     report, sidecar = path.parent / REPORT_FILE, sidecar_path(path)
     unsigned_sha = _sha256(unsigned.encode("utf-8"))
@@ -96,7 +99,7 @@ def sign_off(
         existing = read_envelopes(sidecar)
         _check_log(sidecar, existing, _sha256(data), unsigned_sha)
         _refuse_edited_report(report, path, renderings(existing))
-        envelope = _append(sidecar, existing, result, data, unsigned_sha, private_key, request)
+        envelope = _append(sidecar, existing, result, data, unsigned_sha, private_key, request, template_set)
         records = assess_envelopes([*existing, envelope], trust, today).records
         write_text_atomic(report, _render(result, templates, records))
     return claimed_signoff(envelope, len(existing) + 1)
@@ -127,11 +130,14 @@ def verify(
     rendered now with the sign-offs and that the report as audited renders as it did, and that the
     model, data, reference and policy files still hash as signed (``model``, ``data``, ``reference``
     give a file's path when it moved; naming a file the audit did not record is an ``InputError``).
-    An unreadable log is a failed outcome; ``outcome.summary`` says what was verified.
+    ``templates`` (None: the bundled ones) must be the set each sign-off recorded; another set is a failed
+    outcome without judging the report. An unreadable log is a failed outcome; ``outcome.summary`` says
+    what was verified.
     """
     path = Path(results)
     _, result = load_results(path)
     trust = load_trust(trusted_keys, approvals=approvals, required_roles=required_roles, require_pass=require_pass)
+    template_set = templates_id(templates)
 
     def render_report(records: Sequence[SignOff]) -> bytes:
         return _render(result, templates, records).encode("utf-8")
@@ -142,6 +148,7 @@ def verify(
         report_path=path.parent / REPORT_FILE,
         render_report=render_report,
         unsigned_report_sha256=_sha256(_render(result, templates).encode("utf-8")),
+        templates=template_set,
         model=model,
         data=data,
         reference=reference,
@@ -208,8 +215,11 @@ def _append(
     report_sha: str,
     private_key: Ed25519PrivateKey,
     request: SignRequest,
+    templates: str | None = None,
 ) -> dict[str, Any]:
-    """Sign the statement chained to the log's last entry and write the longer log. Hold the lock."""
+    """Sign the statement chained to the log's last entry and write the longer log. Hold the lock.
+
+    ``templates`` is ``templates_id`` of the set the report was rendered with (None: not recorded)."""
     previous = claimed_signoff(existing[-1], len(existing)).digest if existing else None
     statement = build_statement(
         result,
@@ -223,6 +233,7 @@ def _append(
         signed_at=request.signed_at,
         override_reason=request.override_reason,
         chain=(len(existing) + 1, previous),
+        templates=templates,
     )
     envelope = dsse_sign(statement_bytes(statement), private_key, PAYLOAD_TYPE)
     write_envelopes(sidecar, [*existing, envelope])

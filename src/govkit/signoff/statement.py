@@ -5,8 +5,9 @@ sign-off), then every file recorded in ``RunResult.provenance.files`` as ``<role
 reference, model, policy, then any other role, sorted). The predicate (type
 ``https://govkit.dev/signoff/v1``) says who signed, their decision, conditions, expiry and when, the
 reason when an approval overrides an audit that did not pass, where the sign-off sits in the audit's
-sign-off log (``chain``: its index and the sha256 of the entry before it, see ``govkit.signoff.chain``)
-and a summary of the audit for a reader of the raw envelope.
+sign-off log (``chain``: its index and the sha256 of the entry before it, see ``govkit.signoff.chain``),
+the report template set the report was rendered with (``templates``: "bundled", or the sha256 of a
+custom set, see ``templates_id``) and a summary of the audit for a reader of the raw envelope.
 
 ``parse_statement`` turns a payload into a ``Statement`` or a ``ValueError`` whose text is ONE line
 naming what is wrong. Unknown fields are ignored, as the in-toto spec asks of consumers.
@@ -14,8 +15,11 @@ naming what is wrong. Unknown fields are ignored, as the in-toto spec asks of co
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from govkit.results import RunResult
 
 __all__ = [
+    "BUNDLED_TEMPLATES",
     "FILE_ROLES",
     "PAYLOAD_TYPE",
     "PREDICATE_TYPE",
@@ -42,8 +47,10 @@ __all__ = [
     "Statement",
     "Subject",
     "build_statement",
+    "describe_templates",
     "parse_statement",
     "statement_bytes",
+    "templates_id",
     "to_signoff",
 ]
 
@@ -54,6 +61,9 @@ RESULTS_SUBJECT = "results.json"
 REPORT_SUBJECT = "report.html"
 # Provenance roles in the order their subjects are listed; any other recorded role follows, sorted.
 FILE_ROLES = ("current", "reference", "model", "policy")
+# The statement's ``templates`` for the templates govkit ships. No version: the report digest already binds
+# what they rendered, and a version would refuse every verify after an upgrade that left the report unchanged.
+BUNDLED_TEMPLATES = "bundled"
 
 Decision = Literal["approve", "reject", "approve-with-conditions"]  # govkit.attestation.DECISIONS, as a type
 
@@ -108,6 +118,9 @@ class Predicate(_Part):
     audit: AuditSummary | None = None
     # None only in sign-offs made before the log was chained: verify refuses those as unchained
     chain: Chain | None = None
+    # None only in sign-offs made before template sets were signed (or by ``sign_results``, whose caller
+    # renders its own way): verify then has no template set to compare, the report digest still binds
+    templates: Annotated[str, Strict(), Field(pattern=r"^(bundled|[0-9a-f]{64})$")] | None = None
 
 
 class Statement(_Part):
@@ -145,10 +158,12 @@ def build_statement(
     signed_at: str,
     override_reason: str | None = None,
     chain: tuple[int, str | None] = (1, None),
+    templates: str | None = None,
 ) -> Statement:
     """The statement binding ``result``'s results.json, its unsigned report and its audited files.
 
-    ``chain`` is ``(index, previous entry's sha256)``: where the sign-off goes in the log.
+    ``chain`` is ``(index, previous entry's sha256)``: where the sign-off goes in the log; ``templates``
+    is ``templates_id`` of the set the report was rendered with (None: not recorded).
     """
     subjects = [
         {"name": RESULTS_SUBJECT, "digest": {"sha256": results_sha256}},
@@ -177,14 +192,46 @@ def build_statement(
                     "started_at": result.provenance.started_at,
                 },
                 "chain": {"index": chain[0], "previous": chain[1]},
+                "templates": templates,
             },
         }
     )
 
 
+def templates_id(templates: str | Path | None) -> str:
+    """What a statement records of a report template set: ``BUNDLED_TEMPLATES``, or a custom folder's sha256.
+
+    The sha256 is over every file's relative path and bytes, in path order, each length-prefixed (the
+    history store's ``templates_digest`` computes the same value). A symbolic link counts as the path it
+    points to; one leading outside the folder, or a template the sandbox would refuse, is an ``InputError``
+    (``govkit.report.html.validate_templates``, the loader's own rules), so a digest names what renders.
+    """
+    if templates is None:
+        return BUNDLED_TEMPLATES
+    from govkit.report.html import validate_templates
+
+    root = Path(templates)
+    validate_templates(root)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_symlink() or p.is_file()):
+        content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        for part in (path.relative_to(root).as_posix().encode(), content):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def describe_templates(recorded: str) -> str:
+    """``recorded`` (a statement's ``templates``) in words: the bundled set, or a custom set by its digest."""
+    return "the bundled templates" if recorded == BUNDLED_TEMPLATES else f"custom templates sha256 {recorded}"
+
+
 def statement_bytes(statement: Statement) -> bytes:
-    """The payload govkit signs: compact JSON with sorted keys, UTF-8 (stable for equal statements)."""
+    """The payload govkit signs: compact JSON with sorted keys, UTF-8 (stable for equal statements).
+
+    ``templates`` is left out when not recorded, so such a statement is the bytes it always was."""
     data = statement.model_dump(mode="json", by_alias=True)
+    if data["predicate"].get("templates") is None:
+        data["predicate"].pop("templates", None)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -240,6 +287,8 @@ def _describe(problem: ErrorDetails) -> str:
         return "the override reason is not text"
     if field == "chain":
         return "the statement's place in the sign-off log (chain) is not an index and a sha256"
+    if field == "templates":
+        return "the statement's report template set (templates) is neither 'bundled' nor a sha256"
     return f"the statement's {'.'.join(loc)} is not valid: {problem['msg']}"
 
 

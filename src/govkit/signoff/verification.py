@@ -10,6 +10,8 @@ The checks, in the order their reasons are listed:
 - the trust policy (``govkit.signoff.decide``): no standing rejection, no expired sign-off, enough
   approvals by distinct keys, every required role, approvals of a failed audit only as overrides when
   the policy requires a pass;
+- the report template set given now is the one each sign-off recorded (bundled, or a custom set's
+  sha256); with another set the report is not judged at all, as it cannot render as signed;
 - results.json, the report (as published and as rendered now without sign-offs) and every signed file
   (data, reference, model, policy) still have the sha256 that was signed.
 
@@ -33,7 +35,7 @@ from govkit.signoff.assess import Assessment, assess_envelopes
 from govkit.signoff.chain import Link, head_problem
 from govkit.signoff.decide import DECISION_WORDS, apply_policy, describe_signoff, signer_text
 from govkit.signoff.sidecar import read_envelopes, sidecar_path
-from govkit.signoff.statement import REPORT_SUBJECT, RESULTS_SUBJECT
+from govkit.signoff.statement import BUNDLED_TEMPLATES, REPORT_SUBJECT, RESULTS_SUBJECT, describe_templates
 from govkit.signoff.trust import Trust, load_trust
 
 if TYPE_CHECKING:
@@ -92,6 +94,7 @@ def verify_signoffs(
     expected_report_bytes: bytes | None = None,
     render_report: Callable[[Sequence[SignOff]], bytes] | None = None,
     unsigned_report_sha256: str | None = None,
+    templates: str | None = None,
     model: str | Path | None = None,
     data: str | Path | None = None,
     reference: str | Path | None = None,
@@ -111,6 +114,7 @@ def verify_signoffs(
     rendered now WITHOUT sign-offs) it must be the signed hash. Files are read from the paths recorded
     at audit time unless ``model``, ``data`` (current) or ``reference`` give another; the policy is
     re-hashed over every policy file results.json records. Expiry is judged on ``now``'s UTC date.
+    ``templates`` (``templates_id`` of the set rendering now) must be the set each sign-off recorded.
 
     Raises ``InputError`` for a missing results.json, unusable trust, or a path given for a file the
     audit did not record.
@@ -132,11 +136,10 @@ def verify_signoffs(
     checked = outcome.checked
     checked.append(f"{len(envelopes)} sign-off(s) against {len(trust.keys)} trusted key(s) in {trust.source}")
     reasons = outcome.reasons + _check_results(results_path, results_bytes, outcome.signers, checked)
-    if report_path is not None and (expected_report_bytes is not None or render_report is not None):
-        expected = _report_candidates(expected_report_bytes, render_report, assessment, envelopes)
-        reasons += _check_published_report(Path(report_path), expected, checked)
-    if unsigned_report_sha256 is not None:
-        reasons += _check_rendered_report(unsigned_report_sha256, outcome.signers, checked)
+    wrong_set = _check_templates(templates, outcome.signers, checked) if templates is not None else []
+    reasons += wrong_set or _check_reports(
+        report_path, expected_report_bytes, render_report, unsigned_report_sha256, assessment, envelopes, checked
+    )
     policy_files = [str(p) for p in result.policy.get("files", [])] if result is not None else []
     reasons += _check_files(outcome.signers, policy_files, overrides, checked)
     outcome.reasons = list(dict.fromkeys(reasons))
@@ -250,6 +253,57 @@ def _check_results(results_path: Path, results_bytes: bytes, signers: list[SignO
         for signed in dict.fromkeys(record.results_sha256 for record in signers)
         if signed != now
     ]
+
+
+def _check_reports(
+    report_path: str | Path | None,
+    expected_report_bytes: bytes | None,
+    render_report: Callable[[Sequence[SignOff]], bytes] | None,
+    unsigned_report_sha256: str | None,
+    assessment: Assessment,
+    envelopes: list[Any],
+    checked: list[str],
+) -> list[str]:
+    """The published report and the report rendered now without sign-offs, against what was signed."""
+    reasons: list[str] = []
+    if report_path is not None and (expected_report_bytes is not None or render_report is not None):
+        expected = _report_candidates(expected_report_bytes, render_report, assessment, envelopes)
+        reasons += _check_published_report(Path(report_path), expected, checked)
+    if unsigned_report_sha256 is not None:
+        signers = [r for r in assessment.records if r.verified]
+        reasons += _check_rendered_report(unsigned_report_sha256, signers, checked)
+    return reasons
+
+
+def _check_templates(templates: str, signers: list[SignOff], checked: list[str]) -> list[str]:
+    """The template set given now against the set each verified sign-off recorded (one line per set signed).
+
+    With another set the reports would differ for that reason alone, so they are then not compared."""
+    signed_sets: dict[str, SignOff] = {}
+    for record in signers:
+        recorded = _signed_templates(record)
+        if recorded is not None:
+            signed_sets.setdefault(recorded, record)
+    if signed_sets:
+        checked.append(f"report templates: {describe_templates(templates)}")
+    return [
+        f"report templates differ from the set signed: {printable(record.who)} signed the report rendered with"
+        f" {describe_templates(recorded)}, verify was given {describe_templates(templates)};"
+        f" {'leave --templates out' if recorded == BUNDLED_TEMPLATES else 'give --templates the set that was signed'}"
+        for recorded, record in signed_sets.items()
+        if recorded != templates
+    ]
+
+
+def _signed_templates(record: SignOff) -> str | None:
+    """The template set ``record``'s statement recorded (None in sign-offs made before sets were recorded)."""
+    from govkit.signoff.dsse import SignatureError, b64decode
+    from govkit.signoff.statement import parse_statement
+
+    try:
+        return parse_statement(b64decode(record.envelope.get("payload"), "payload")).predicate.templates
+    except (SignatureError, ValueError):  # a verified envelope decodes; anything else has its own reason
+        return None
 
 
 def _check_published_report(report_path: Path, expected: Iterable[bytes], checked: list[str]) -> list[str]:

@@ -552,6 +552,7 @@ class BatchedContext(AuditContext):
                 frame=self.current.iloc[start:stop],
                 labels=labels[start:stop],
                 scores=None if scores is None else scores[start:stop],
+                offset=start,  # the batch's first row in the whole frame: bootstrap weights are keyed on it
             )
 
 

@@ -213,7 +213,7 @@ class _Batched(AuditContext):
     def batches(self) -> Iterator[Batch]:
         labels = self.current_predictions.labels
         for start, stop in itertools.pairwise([0, *self.cuts, len(self.current)]):
-            yield Batch(frame=self.current.iloc[start:stop], labels=labels[start:stop], scores=None)
+            yield Batch(frame=self.current.iloc[start:stop], labels=labels[start:stop], scores=None, offset=start)
 
 
 def test_multiclass_counts_over_batches_equal_one_batch() -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import test_report_browser as browser_tests
 from govkit.cli import main
 from govkit.history import Store
+from govkit.signoff import generate_keypair
 from test_history_store import results_text
 
 MODEL = "Adult income classifier (example)"
@@ -156,12 +157,27 @@ def test_what_an_audit_records_and_when_it_needs_reapproval(tmp_path: Path, caps
     capsys.readouterr()
 
     second, out2 = audited("2", **{"explain.additivity": ("fail", 0.5)})
+    # --no-record still compares (the gate holds) and writes nothing
+    unverified = (
+        "the last approval is not verified: the policy's reapproval rules count only approvals whose signatures "
+        "verify; give --trusted-keys"
+    )
+    kept = record_audit(second, out2, store_url=None, config_path=config, record=False)
+    assert kept == ["explain.additivity went from pass to fail", unverified]
+    with Store(store) as history:
+        assert len(history.list()) == 1
+    capsys.readouterr()
+    # without trusted keys the stored approval is a claim: the gate asks for a verified one
     reasons = record_audit(second, out2, store_url=None, config_path=config, model_version="2")
-    assert reasons == ["explain.additivity went from pass to fail"]
+    assert reasons == ["explain.additivity went from pass to fail", unverified]
     printed = capsys.readouterr().out
     assert "history: recorded as audit 2" in printed
     assert "since the last approved audit (" in printed and "by Ada Reviewer (Model risk)): 1 change(s)" in printed
     assert "reapproval needed: explain.additivity went from pass to fail" in printed
+    # an approval signed by a key nobody trusts is no baseline at all once trusted keys are given
+    other = tmp_path / "trusted"
+    generate_keypair(tmp_path / "someone-else", other / "someone-else.pub")
+    assert record_audit(second, out2, store_url=None, config_path=config, trusted_keys=str(other)) == []
 
 
 def test_an_unusable_store_after_the_audit_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,9 @@ def test_the_first_screen_names_what_changed_since_the_approval(tmp_path: Path) 
     assert "Needs a fresh approval" in page
     again = RunResult.read(written["json"])  # results.json carries the section: re-rendering gives the same
     assert again.since_approved == shown.since_approved
-    assert audit.record(shown, tmp_path / "out") == ["explain.additivity went from pass to fail"]
+    reasons = audit.record(shown, tmp_path / "out")
+    assert reasons[0] == "explain.additivity went from pass to fail"
+    assert reasons[1].startswith("the last approval is not verified")  # no --trusted-keys: a claim only
     assert "since_approved" not in result.to_dict()  # without a store, results keep their bytes
 
 

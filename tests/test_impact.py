@@ -89,3 +89,13 @@ def test_a_misspelt_cost_is_a_located_policy_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as raised:
         load_policy(_policy(tmp_path, costs="costs:\n  unit: USD\n  flase_approval: 1\n"))
     assert "costs" in str(raised.value) and "flase_approval" in str(raised.value)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_costs_must_be_finite(bad: float) -> None:
+    from pydantic import ValidationError
+
+    from govkit.impact import Costs
+
+    with pytest.raises(ValidationError):
+        Costs(unit="USD", false_approval=bad)

@@ -30,6 +30,19 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated"),
 ]
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_threads_left_behind():  # type: ignore[no-untyped-def]
+    """MLflow's artifact repositories keep idle thread pools for the life of the process. govkit never
+    forks its drift worker while other threads run (a fork would copy their locks), so later tests in
+    this process would audit without the worker: shut MLflow's pools down when this module is done."""
+    yield
+    import concurrent.futures
+    import gc
+
+    for pool in [o for o in gc.get_objects() if isinstance(o, concurrent.futures.ThreadPoolExecutor)]:
+        pool.shutdown(wait=True)
+
+
 POLICY = """\
 version: 1
 name: mlflow-test

@@ -357,7 +357,7 @@ def batches_of(ctx: AuditContext, cuts: list[int]) -> list[Any]:
 
     bounds = [0, *cuts, len(ctx.current)]
     return [
-        Batch(frame=ctx.current.iloc[start:stop], labels=ctx.y_pred[start:stop], scores=None)
+        Batch(frame=ctx.current.iloc[start:stop], labels=ctx.y_pred[start:stop], scores=None, offset=start)
         for start, stop in itertools.pairwise(bounds)
     ]
 

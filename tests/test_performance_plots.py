@@ -148,7 +148,7 @@ def test_calibration_over_batches_equals_one_batch() -> None:
     for cuts in ([300], [10, 20, 590]):
         bounds = [0, *cuts, 600]
         batches = [
-            Batch(frame=ctx.current.iloc[a:b], labels=ctx.y_pred[a:b], scores=np.asarray(ctx.y_score)[a:b])
+            Batch(frame=ctx.current.iloc[a:b], labels=ctx.y_pred[a:b], scores=np.asarray(ctx.y_score)[a:b], offset=a)
             for a, b in itertools.pairwise(bounds)
         ]
         split = accumulate(counter, iter(batches))

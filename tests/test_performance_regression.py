@@ -76,7 +76,7 @@ def test_regression_metrics_agree_with_scikit_learn(offset: float) -> None:
 def batches_of(ctx: AuditContext, cuts: list[int]) -> list[Batch]:
     bounds = [0, *cuts, len(ctx.current)]
     return [
-        Batch(frame=ctx.current.iloc[start:stop], labels=ctx.y_pred[start:stop], scores=None)
+        Batch(frame=ctx.current.iloc[start:stop], labels=ctx.y_pred[start:stop], scores=None, offset=start)
         for start, stop in itertools.pairwise(bounds)
     ]
 

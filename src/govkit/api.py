@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from govkit.errors import EXIT_USAGE, InputError
+from govkit.errors import EXIT_USAGE, GovkitError, InputError
 from govkit.limits import Limits
 from govkit.outputs import OUTPUT_FILES
 from govkit.policy import Policy, load_policy
@@ -321,7 +321,17 @@ def record(
     if isinstance(result, (str, Path)):
         text = Path(result).read_text(encoding="utf-8")
     else:
-        text = written.read_text(encoding="utf-8") if written is not None and written.is_file() else result.to_json()
+        text = result.to_json()
+        if written is not None and written.is_file():
+            on_disk = written.read_text(encoding="utf-8")
+            # the results.json written for this very audit (its bytes are what a sign-off binds), never an
+            # earlier run's file left in the folder when this run did not write json
+            try:
+                same_audit = RunResult.from_json(on_disk).provenance.started_at == result.provenance.started_at
+            except (ValueError, GovkitError):  # not a results file of any audit: certainly not this one's
+                same_audit = False
+            if same_audit:
+                text = on_disk
     report = folder / OUTPUT_FILES["html"] if folder is not None else None
     report_sha = sha256_text(report.read_text(encoding="utf-8")) if report is not None and report.is_file() else None
     with _store(store) as history:

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class Costs(BaseModel):
     """The cost of each outcome of a favourable/unfavourable decision, in ``unit`` (a gain is negative)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # NaN or infinite costs would price every group as "nan": refused where the policy is read
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     unit: str = Field(min_length=1, max_length=40)
     per: str = Field(default="row", min_length=1, max_length=40)

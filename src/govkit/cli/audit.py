@@ -110,7 +110,12 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
 @click.option("--max-columns", type=int, help="Refuse data with more columns than this (default 1000; GK114).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (no progress, no summary).")
 @click.option("--store", "store_url", metavar="URL", help="History store, a path or URL (default: .govkit/history.db).")
-@click.option("--no-record", is_flag=True, help="Do not record this audit in the history store.")
+@click.option("--no-record", is_flag=True, help="Do not record this audit in the history store (it is still compared).")
+@click.option(
+    "--trusted-keys",
+    type=click.Path(exists=True),
+    help="Trusted-keys file (or folder of *.pub): only approvals that verify with them count for reapproval.",
+)
 @click.option("--model-name", help="The model's name in the history (default: the model card's model_name).")
 @click.option("--model-version", help="The model's version in the history.")
 @handle_errors
@@ -121,6 +126,7 @@ def audit(
     no_record: bool = False,
     model_name: str | None = None,
     model_version: str | None = None,
+    trusted_keys: str | None = None,
     **options: Any,
 ) -> None:
     """Run the policy's checks and write the report. Exit 0 passed, 1 blocked, 2 bad input, 3 internal error."""
@@ -133,6 +139,7 @@ def audit(
     history = AuditHistory(
         store_url=store_url, config_path=config_path, record=not no_record,
         model_name=model_name, model_version=model_version, quiet=bool(options.get("quiet")),
+        trusted_keys=trusted_keys,
     )  # fmt: skip
     result, written = run_audit(request, command, quiet=bool(options.get("quiet")), prepare=history.attach)
     if not options.get("quiet"):

@@ -173,9 +173,14 @@ def trend(model: str, check_id: str | None, out: str, store_url: str | None, con
 class AuditHistory:
     """The history side of ``govkit audit``: ``compare`` the result with the last approved audit before
     the report is written (so the report can say what changed), ``record`` it after. Nothing happens
-    without a store (no --store, GOVKIT_STORE, ``store:`` or govkit.yaml) or with ``record`` False. A store
-    that cannot be used never stops the outputs: its one-line error (exit 2) is raised by ``record``,
-    once they are written."""
+    without a store (no --store, GOVKIT_STORE, ``store:`` or govkit.yaml). ``record`` False (--no-record)
+    skips only the write: the comparison, and so the reapproval gate, still run against an existing store.
+    A store that cannot be used never stops the outputs: its one-line error (exit 2) is raised by
+    ``record``, once they are written.
+
+    The reapproval gate fails closed: an approval counts as the baseline only when its signature verifies
+    with ``trusted_keys``; without them, an approval in the store is a claim, and a policy with
+    ``reapproval:`` rules then asks for a verified approval (exit 1) instead of trusting it."""
 
     def __init__(
         self,
@@ -186,8 +191,11 @@ class AuditHistory:
         model_name: str | None = None,
         model_version: str | None = None,
         quiet: bool = False,
+        trusted_keys: str | None = None,
     ) -> None:
-        self.url = store_url_for(store_url, config_path) if record else None
+        self.url = store_url_for(store_url, config_path) if record else existing_store_url(store_url, config_path)
+        self.write = record
+        self.trusted_keys = trusted_keys
         self.quiet = quiet
         self.model_name, self.model_version = model_name, model_version
         self.since: Since | None = None
@@ -199,7 +207,9 @@ class AuditHistory:
 
         if self.url is not None:
             try:
-                self.since = api.since_last_approved(result, self.url, model_name=self.model_name)
+                self.since = api.since_last_approved(
+                    result, self.url, model_name=self.model_name, trusted_keys=self.trusted_keys
+                )
             except GovkitError as error:  # raised by record(), after the outputs are written
                 self._error = error
         return self.since
@@ -222,14 +232,25 @@ class AuditHistory:
             return []
         if self._error is not None:
             raise self._error
-        audit_id = api.record(result, self.url, out=out, model_name=self.model_name, model_version=self.model_version)
+        audit_id = None
+        if self.write:
+            audit_id = api.record(
+                result, self.url, out=out, model_name=self.model_name, model_version=self.model_version
+            )
         since = self.since
+        material = [] if since is None else list(since.material)
+        if since is not None and self.trusted_keys is None and result.policy.get("reapproval") is not None:
+            material.append(
+                "the last approval is not verified: the policy's reapproval rules count only approvals whose "
+                "signatures verify; give --trusted-keys"
+            )
         if not self.quiet:
-            self._print(audit_id, since)
-        return [] if since is None else since.material
+            self._print(audit_id, since, material)
+        return material
 
-    def _print(self, audit_id: int, since: Since | None) -> None:
-        _echo(f"  history: recorded as audit {audit_id}")
+    def _print(self, audit_id: int | None, since: Since | None, material: list[str]) -> None:
+        if audit_id is not None:
+            _echo(f"  history: recorded as audit {audit_id}")
         if since is None:
             return
         by = ", ".join(since.approved_by)
@@ -237,7 +258,7 @@ class AuditHistory:
               + (f"{len(since.changes)} change(s)" if since.changes else "no change"))  # fmt: skip
         for line in since.changes:
             _echo(f"    {line}")
-        for reason in since.material:
+        for reason in material:
             _echo(f"  reapproval needed: {reason}")
 
 

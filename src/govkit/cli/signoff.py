@@ -195,6 +195,9 @@ def verify(
         click.echo(printable(f"VERIFIED: {path} {outcome.approved_by()}; audit verdict: {outcome.verdict}"))
     for line in outcome.summary:
         click.echo(printable(f"  {line}"))
+    if store is None and head is None:
+        # said, never implied: without a store (or --head) a log cut short at its end cannot be told apart
+        click.echo("  no history store: the sign-off log's end is not anchored (give --store, or --head)")
     if outcome.ok:
         if mlflow_model is not None:
             _approve_in_mlflow(mlflow_model, path, outcome)

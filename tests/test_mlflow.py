@@ -30,6 +30,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated"),
 ]
 
+
 @pytest.fixture(scope="module", autouse=True)
 def _no_threads_left_behind():  # type: ignore[no-untyped-def]
     """MLflow's artifact repositories keep idle thread pools for the life of the process. govkit never

@@ -31,6 +31,7 @@ def test_the_first_screen_names_what_changed_since_the_approval(tmp_path: Path) 
     assert "Since the last approved audit (" in page and "by Ada Reviewer (Model risk), version 1)" in page
     assert "SHAP additivity error (explain.additivity): pass -&gt; fail (worse)" in page
     assert "Needs a fresh approval" in page
+    assert "its signature was not checked against trusted keys" in page  # no --trusted-keys: a claim
     again = RunResult.read(written["json"])  # results.json carries the section: re-rendering gives the same
     assert again.since_approved == shown.since_approved
     reasons = audit.record(shown, tmp_path / "out")
@@ -95,3 +96,17 @@ def test_a_section_without_charts_keeps_the_bytes_it_had() -> None:
     result = RunResult.from_json(text)
     assert result.since_approved is not None and result.since_approved.trends == []
     assert "trends" not in result.to_dict()["since_approved"]
+
+
+def test_a_long_list_of_changes_stays_a_first_screen(tmp_path: Path) -> None:
+    from govkit.results import SinceApproved
+
+    changes = [f"check.c{i} went from pass to warn" for i in range(12)]
+    since = SinceApproved(baseline=1, date="2026-12-01", by="Ada Reviewer (Model risk)", changes=changes, verified=True)
+    result = RunResult.from_json(results_text(version="2")).model_copy(update={"since_approved": since})
+    page = api.render(result, tmp_path / "out", formats=["html"])["html"].read_text()
+    block = _since_block(page)
+    assert block.count("<li>") == 9  # eight changes, then one line pointing to govkit diff
+    assert "and 4 more change(s): see govkit diff --against last-approved" in block
+    assert "check.c7 went" in block and "check.c8 went" not in block
+    assert "The approval's signature was verified" in block

@@ -232,6 +232,9 @@ class SinceApproved(BaseModel):
     changes: list[str] = Field(default_factory=list)  # one plain sentence per change
     material: list[str] = Field(default_factory=list)  # the changes that need a fresh approval
     trends: list[SinceTrend] = Field(default_factory=list)  # the checks that moved, over past audits
+    # True: the approval's signature verified with the audit's trusted keys; False: it is the envelope's
+    # claim (no trusted keys given); None: not said (written before this was recorded)
+    verified: bool | None = None
 
 
 class RunResult(BaseModel):
@@ -339,8 +342,10 @@ class RunResult(BaseModel):
             del data["families"]  # a results file from before schema 1.1 reads back and writes out unchanged
         if data["since_approved"] is None:
             del data["since_approved"]  # only with a history store: other results keep their bytes
-        elif not data["since_approved"]["trends"]:
-            del data["since_approved"]["trends"]  # written before trends were: the file keeps its bytes
+        else:
+            for key in ("trends", "verified"):  # written before these were: the file keeps its bytes
+                if data["since_approved"][key] in ([], None):
+                    del data["since_approved"][key]
         data["verdict"] = self.verdict.value
         data["counts"] = self.counts
         return data

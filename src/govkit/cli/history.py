@@ -221,7 +221,8 @@ class AuditHistory:
         since = self.compare(result)
         if since is None:
             return result
-        return result.model_copy(update={"since_approved": SinceApproved.model_validate(since.as_view())})
+        shown = SinceApproved.model_validate({**since.as_view(), "verified": self.trusted_keys is not None})
+        return result.model_copy(update={"since_approved": shown})
 
     def record(self, result: RunResult, out: Path) -> list[str]:
         """Record the audit and print what changed; return the material changes that need a fresh

@@ -97,9 +97,14 @@ def _signoff_view(result: RunResult, signoffs: Sequence[SignOff]) -> dict[str, A
     }
 
 
+MAX_SINCE_CHANGES = 8
+
+
 def _since_view(since: SinceApproved) -> dict[str, Any]:
     """What changed since the last approval, with a small chart per check that moved."""
     view = since.model_dump()
+    # the first screen stays a first screen: the rest of a long list is in `govkit diff`
+    view["changes"], view["more_changes"] = since.changes[:MAX_SINCE_CHANGES], len(since.changes[MAX_SINCE_CHANGES:])
     view["trends"] = [
         {
             "check": t.check,

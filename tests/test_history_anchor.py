@@ -96,7 +96,7 @@ def test_signing_an_unrecorded_audit_records_it_first(tmp_path: Path, audited: t
 
 
 def test_the_store_names_the_template_set_a_sign_off_was_made_with(tmp_path: Path, audited: tuple[Path, str]) -> None:
-    from govkit.history.records import templates_digest
+    from govkit.report.html import template_set_digest as templates_digest
     from govkit.resources import templates_dir
 
     results, store = audited

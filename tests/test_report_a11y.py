@@ -10,53 +10,27 @@ In CI (see tests/requirements.py) a missing browser or axe fails these tests; el
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import test_report_browser as browser_tests
 from govkit.results import RunResult
-from requirements import missing, need_module
+from requirements import need_module
 
 DATA = Path(__file__).parent / "data"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FOOTER = re.compile(r"^Page \d+ of \d+$")
 
 pytestmark = pytest.mark.browser
 
 
-def _needs(message: str) -> None:
-    missing(message)
+browser = browser_tests.browser  # the module-scoped headless Chromium of the report's browser tests
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        _needs("Chromium and ChromeDriver are needed (Debian packages chromium, chromium-driver)")
-    try:
-        import axe_selenium_python  # noqa: F401
-    except ImportError:
-        _needs("axe-selenium-python is needed (it bundles axe-core)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,2000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+@pytest.fixture(scope="module", autouse=True)
+def _axe() -> None:
+    need_module("axe_selenium_python", "it bundles axe-core, which these tests run in the page")
 
 
 @pytest.fixture(scope="module")

@@ -156,12 +156,3 @@ def test_a_sign_off_made_before_template_sets_were_signed_still_verifies(audit: 
     result = verify(audit)
     assert result.exit_code == EXIT_PASSED, result.output
     assert "report templates" not in result.output
-
-
-def test_the_signed_digest_is_the_one_the_history_store_records(tmp_path: Path) -> None:
-    from govkit.history.records import templates_digest
-
-    folder = custom_templates(tmp_path)
-    (folder / "families").mkdir()
-    (folder / "families" / "note.html.j2").write_text("{{ view.verdict }}\n", encoding="utf-8")
-    assert templates_id(folder) == templates_digest(folder)

@@ -252,7 +252,7 @@ def sign_off(
     is an error after it, and the log keeps the entry."""
     signed = protocol.sign_off(results, key, name, role, decision, **options)
     if store is not None:
-        from govkit.history.records import templates_digest
+        from govkit.report.html import template_set_digest as templates_digest
         from govkit.signoff.sidecar import read_envelopes, sidecar_path
 
         envelope = read_envelopes(sidecar_path(results))[signed.position - 1]
@@ -273,7 +273,7 @@ def verify(results: str | Path, trusted_keys: str | Path, *, store: str | Store 
     outcome = protocol.verify(results, trusted_keys, **options)
     if store is not None:
         from govkit.history.anchor import missing_entries
-        from govkit.history.records import templates_digest
+        from govkit.report.html import template_set_digest as templates_digest
         from govkit.signoff.chain import entry_digest
         from govkit.signoff.dsse import SignatureError, b64decode
         from govkit.signoff.sidecar import read_envelopes, sidecar_path

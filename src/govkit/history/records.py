@@ -13,10 +13,8 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit.attestation import APPROVING
@@ -33,18 +31,6 @@ def file_hashes(result: RunResult) -> dict[str, str | None]:
     """model, data, reference, policy -> the sha256 the audit recorded (None when it had no such file)."""
     files = result.provenance.files
     return {name: (files.get(role) or {}).get("sha256") for name, role in FILE_ROLES.items()}
-
-
-def templates_digest(folder: str | Path) -> str:
-    """The sha256 of a report template set: every file's relative path and bytes, in path order.
-    A symbolic link counts as the path it points to (its target is never read)."""
-    root = Path(folder)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_symlink() or p.is_file()):
-        content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-        for part in (path.relative_to(root).as_posix().encode(), content):
-            digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
 
 
 def sha256_text(text: str) -> str:

@@ -69,6 +69,22 @@ def environment(templates: str | Path | None = None) -> jinja2.Environment:
     )
 
 
+def template_set_digest(templates: str | Path) -> str:
+    """The sha256 of a ``--templates`` folder, after ``validate_templates``: every file's relative path and
+    bytes, in path order, each length-prefixed. A symbolic link counts as the path it points to (one
+    leading outside the folder is refused first). What a sign-off signs and the history store records."""
+    import hashlib
+
+    root = Path(templates)
+    validate_templates(root)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_symlink() or p.is_file()):
+        content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        for part in (path.relative_to(root).as_posix().encode(), content):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
 def validate_templates(templates: str | Path) -> None:
     """Load and compile every template in a ``--templates`` folder; ``InputError`` naming the first bad file.
 

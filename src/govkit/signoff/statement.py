@@ -15,9 +15,7 @@ naming what is wrong. Unknown fields are ignored, as the in-toto spec asks of co
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -199,25 +197,14 @@ def build_statement(
 
 
 def templates_id(templates: str | Path | None) -> str:
-    """What a statement records of a report template set: ``BUNDLED_TEMPLATES``, or a custom folder's sha256.
-
-    The sha256 is over every file's relative path and bytes, in path order, each length-prefixed (the
-    history store's ``templates_digest`` computes the same value). A symbolic link counts as the path it
-    points to; one leading outside the folder, or a template the sandbox would refuse, is an ``InputError``
-    (``govkit.report.html.validate_templates``, the loader's own rules), so a digest names what renders.
-    """
+    """What a statement records of a report template set: ``BUNDLED_TEMPLATES``, or a custom folder's
+    sha256 (``govkit.report.html.template_set_digest``, the value the history store records too; a set the
+    loader would refuse is an ``InputError``, so a digest names what renders)."""
     if templates is None:
         return BUNDLED_TEMPLATES
-    from govkit.report.html import validate_templates
+    from govkit.report.html import template_set_digest
 
-    root = Path(templates)
-    validate_templates(root)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_symlink() or p.is_file()):
-        content = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-        for part in (path.relative_to(root).as_posix().encode(), content):
-            digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
+    return template_set_digest(templates)
 
 
 def describe_templates(recorded: str) -> str:

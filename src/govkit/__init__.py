@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",
+    "EngineOptions",
     "GovkitError",
     "Measurement",
     "RunResult",
@@ -27,6 +28,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from govkit.api import audit, render, sign_off, verify
+    from govkit.engines.options import EngineOptions
     from govkit.errors import GovkitError
     from govkit.policy import load_policy
     from govkit.results import CheckResult, Measurement, RunResult, Status, Verdict
@@ -37,6 +39,7 @@ _LAZY = {
     "sign_off": "govkit.api",
     "verify": "govkit.api",
     "load_policy": "govkit.policy",
+    "EngineOptions": "govkit.engines.options",
     "GovkitError": "govkit.errors",
     "CheckResult": "govkit.results",
     "Measurement": "govkit.results",

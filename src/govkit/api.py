@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from govkit.engines.options import EngineOptions, engine_options
 from govkit.errors import EXIT_USAGE, GovkitError, InputError
 from govkit.limits import Limits
 from govkit.outputs import OUTPUT_FILES
@@ -76,15 +77,15 @@ def audit(
     progress: Callable[[ProgressEvent], None] | None = None,
     columns: list[str] | None = None,
     max_columns: int | None = None,
+    engine: Literal["pandas", "stream", "spark"] | EngineOptions | None = None,
 ) -> RunResult:
     """Audit a model (or its predictions) on current data against reference data and a policy.
 
-    ``model`` and the frames may be objects or file paths; raises ``govkit.errors.GovkitError`` (one line)
-    on input that cannot be audited. ``task`` is detected unless given; ``positive_label`` is one label or,
-    multiclass, a list of the favourable ones; ``features`` orders an array-fitted model's inputs;
+    ``model`` and the frames: objects or paths; raises ``GovkitError`` (one line) on bad input. ``task`` is
+    detected unless given; ``positive_label``: one label or (multiclass) a list; ``features`` orders inputs;
     ``class_probabilities={label: column}``; ``parallel=False`` runs every check here (same results);
-    ``timeout``/``budgets``: ``govkit.limits``; ``progress``: ``govkit.progress``; ``columns``: GK114.
-    """
+    ``timeout``/``budgets``: ``govkit.limits``; ``progress``: ``govkit.progress``; ``columns``: GK114;
+    ``engine``: where rows are read, a name or ``govkit.EngineOptions`` (a Spark DataFrame selects spark)."""
     started_at, started = now(), time.perf_counter()
     limits = Limits.make(timeout, budgets)  # checked before anything is read
     sensitive = _sensitive_list(sensitive, fail_on)
@@ -95,12 +96,13 @@ def audit(
             prediction_column=prediction_column, probability_column=probability_column,
             positive_label=positive_label, seed=seed, trusted_types=trusted_types, trust_pickle=trust_pickle,
             model_sha256=model_sha256, task=task, policy=resolved, class_probabilities=class_probabilities,
-            columns=columns, max_columns=max_columns,
+            columns=columns, max_columns=max_columns, engine=engine_options(engine, seed=seed),
         )  # fmt: skip
         checks = run_policy(resolved, preflight, parallel=parallel, limits=limits, progress=Progress(progress))
     provenance = build_provenance(
         started_at=started_at, duration_seconds=time.perf_counter() - started, seed=seed,
         files=_audited_files(preflight, resolved, model), sampling=preflight.context.sampling, command=command,
+        engine=preflight.engine_record,
     )  # fmt: skip
     result = RunResult(
         policy=resolved.summary(), model_card=_model_card(model_card), inputs=_audited_inputs(preflight),
@@ -141,13 +143,21 @@ def _audited_inputs(preflight: Preflight) -> AuditInputs:
         features=ctx.features,
         positive_label=", ".join(str(label) for label in ctx.favourable_labels) or None,
         task=ctx.task,
-        current_rows=len(ctx.current),
-        reference_rows=0 if ctx.reference is None else len(ctx.reference),
+        current_rows=ctx.current_rows,
+        reference_rows=_reference_rows(preflight),
         model_type=preflight.model_type,
         prediction_source="model" if ctx.model is not None else "column",
         prediction_column=ctx.prediction_column,
         probability_column=ctx.probability_column,
     )
+
+
+def _reference_rows(preflight: Preflight) -> int:
+    """The reference data's rows: all of them, not an engine's sample."""
+    tables, ctx = preflight.tables, preflight.context
+    if tables is not None and tables.reference is not None:
+        return tables.reference.rows
+    return 0 if ctx.reference is None else len(ctx.reference)
 
 
 def _is_model_uri(model: Any) -> bool:

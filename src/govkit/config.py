@@ -77,6 +77,18 @@ class AuditConfig(BaseModel):
     max_columns: int | None = Field(
         default=None, gt=0, description="Refuse data with more columns than this (default 1000)."
     )
+    engine: Literal["pandas", "stream", "spark"] = Field(
+        default="pandas",
+        description="Where rows are read: pandas (in memory), stream (Parquet/CSV in batches) or spark.",
+    )
+    sample_rows: int | None = Field(
+        default=None, gt=0, description="On stream or spark: the rows the frame-reading checks see (default 200000)."
+    )
+    row_id: str | None = Field(
+        default=None, description="A column identifying each row: the engines' sample is then the same everywhere."
+    )
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="Spark settings, e.g. {spark.master: local[4]}.")
+    spark_remote: str | None = Field(default=None, description="A Spark Connect URL, e.g. sc://host:15002.")
     store: str | None = Field(
         default=None,
         description="Audit history: a path (SQLite) or database URL (default: .govkit/history.db beside this file).",
@@ -182,6 +194,32 @@ def _class_columns(values: Any) -> dict[str, str]:
     return mapping
 
 
+def _engine(options: Mapping[str, Any], config: AuditConfig) -> Any:
+    """The engine's settings: command-line options over the config's."""
+    from govkit.engines.options import engine_options
+
+    def pick(option: str) -> Any:
+        given = options.get(option)
+        return given if given not in (None, ()) else getattr(config, option)
+
+    settings = {**config.spark_conf, **parse_settings(options.get("spark_conf"))}
+    seed = pick("seed")
+    return engine_options(pick("engine"), pick("sample_rows"), pick("row_id"), seed, settings, pick("spark_remote"))
+
+
+def parse_settings(given: Any) -> dict[str, str]:
+    """``--spark-conf key=value`` options as a mapping; GK115 for one without ``=``."""
+    from govkit.inputs import coded
+
+    settings: dict[str, str] = {}
+    for item in given or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise coded("GK115", f"--spark-conf {item!r}: give a setting as key=value, e.g. spark.executor.memory=4g")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
 def _one_or_many(value: Any) -> Any:
     """``--positive-label`` given once is one label; given several times (multiclass), a list."""
     if isinstance(value, (tuple, list)):
@@ -243,5 +281,6 @@ def load_request(config_path: str | Path | None, options: Mapping[str, Any]) -> 
         "budgets": {**config.budgets, **parse_budgets(options.get("budgets"))},
         "columns": _split(options.get("columns")) or config.columns,
         "max_columns": pick("max_columns", config.max_columns),
+        "engine": _engine(options, config),
     }
     return AuditRequest(audit=arguments, out=out, formats=formats, templates=options.get("templates"))

@@ -71,6 +71,20 @@ def accumulate(accumulator: Accumulator[PartialT], batches: Iterator[Batch]) -> 
     return accumulator.merge([accumulator.update(batch) for batch in batches])
 
 
+class RowSource(Protocol):
+    """Every row of the current data where it lives (Parquet read in batches, a Spark DataFrame), with the
+    model's outputs for them: what ``AuditContext.accumulate`` counts when the audit runs on an engine.
+
+    ``rows`` is the number of rows; ``accumulate`` runs ``accumulator.update`` on every batch, where the
+    rows are, and returns the merged summary.
+    """
+
+    @property
+    def rows(self) -> int: ...
+
+    def accumulate(self, accumulator: Accumulator[PartialT]) -> PartialT: ...
+
+
 @dataclass
 class AuditContext:
     """The audited inputs. Build it with ``govkit.context.build_context``."""
@@ -91,6 +105,9 @@ class AuditContext:
     current_predictions: Predictions | None = None
     reference_predictions: Predictions | None = None
     sampling: list[dict[str, Any]] = field(default_factory=list)
+    # set by an engine (``--engine stream|spark``): every row, where it lives; ``current`` is then the
+    # engine's deterministic sample for the checks that read a frame, and ``accumulate`` counts every row
+    source: RowSource | None = None
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -153,6 +170,17 @@ class AuditContext:
             labels=None if predictions is None else predictions.labels,
             scores=None if predictions is None else predictions.scores,
         )
+
+    def accumulate(self, accumulator: Accumulator[PartialT]) -> PartialT:
+        """``accumulator``'s merged summary over every row of the current data, on whichever engine holds them."""
+        if self.source is not None:
+            return self.source.accumulate(accumulator)
+        return accumulate(accumulator, self.batches())
+
+    @property
+    def current_rows(self) -> int:
+        """The number of rows of the current data (all of them, not the engine's sample)."""
+        return self.source.rows if self.source is not None else len(self.current)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute once per audit what several checks share."""

@@ -59,6 +59,7 @@ def build_provenance(
     files: dict[str, dict[str, str]],
     sampling: list[dict[str, Any]],
     command: str | None,
+    engine: dict[str, Any] | None = None,
 ) -> Provenance:
     versions = library_versions()
     return Provenance(
@@ -74,4 +75,5 @@ def build_provenance(
         git_commit=git_commit(Path.cwd()),
         sampling=sampling,
         command=command,
+        engine=engine or {"name": "pandas", "version": f"pandas {versions.get('pandas', '')}".strip()},
     )

@@ -171,6 +171,9 @@ class Provenance(BaseModel):
     git_commit: str | None = None
     sampling: list[dict[str, Any]] = Field(default_factory=list)
     command: str | None = None
+    # where the rows were read: {"name": "pandas"} in memory; "arrow-stream" or "spark" with its version,
+    # partitions or batch size, the row id, the sample rule and seed, and the rows of each table
+    engine: dict[str, Any] = Field(default_factory=lambda: {"name": "pandas"})
 
 
 class AuditInputs(BaseModel):

@@ -108,6 +108,15 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     "--columns", multiple=True, help="Audit only these columns (comma-separated or repeated); roles are kept."
 )
 @click.option("--max-columns", type=int, help="Refuse data with more columns than this (default 1000; GK114).")
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "stream", "spark"]),
+    help="Where rows are read: pandas (in memory, default), stream (Parquet/CSV in batches), spark (govkit[spark]).",
+)
+@click.option("--sample-rows", type=click.IntRange(min=1), help="stream/spark: rows the frame-reading checks see.")
+@click.option("--row-id", help="stream/spark: a column identifying each row; the sample is then engine-independent.")
+@click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
+@click.option("--spark-remote", metavar="URL", help="A Spark Connect server, e.g. sc://host:15002.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (no progress, no summary).")
 @click.option("--store", "store_url", metavar="URL", help="History store, a path or URL (default: .govkit/history.db).")
 @click.option("--no-record", is_flag=True, help="Do not record this audit in the history store (it is still compared).")

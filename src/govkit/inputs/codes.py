@@ -23,6 +23,8 @@ ERROR_CODES: dict[str, str] = {
     "GK112": "too-large",
     "GK113": "no-shared-columns",
     "GK114": "too-many-columns",
+    "GK115": "engine-setup",  # govkit.engines: the engine cannot start or was given bad settings
+    "GK116": "unsupported-column-type",  # govkit.engines: a nested or binary column, or a reserved name
     "GK201": "column-not-found",
     "GK202": "conflicting-columns",
     "GK203": "missing-predictions",
@@ -31,6 +33,7 @@ ERROR_CODES: dict[str, str] = {
     "GK206": "unknown-positive-label",
     "GK207": "ambiguous-positive-label",
     "GK208": "task-mismatch",
+    "GK209": "invalid-row-id",  # govkit.engines: --row-id names no column, or a column with empty values
     "GK301": "unknown-model-format",
     "GK302": "untrusted-pickle",
     "GK303": "sha256-mismatch",

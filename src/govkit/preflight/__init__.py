@@ -18,9 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit.context import AuditContext
+from govkit.errors import InputError
 from govkit.inputs import check_sha256_pin, coded, load_model, sha256_file
 from govkit.inputs.tables import narrow_frames
 from govkit.preflight.applicable import refuse_inapplicable
+from govkit.preflight.batches import BatchPredictor
+from govkit.preflight.engine import (
+    EngineTables,
+    attach_rows,
+    chosen_engine,
+    open_tables,
+    sampled_frames,
+    too_large_for_memory,
+)
 from govkit.preflight.frames import check_columns, frame_bytes, guard_memory, read_frame
 from govkit.preflight.labels import check_class_columns, task_and_label
 from govkit.preflight.predictions import (
@@ -32,6 +42,9 @@ from govkit.preflight.predictions import (
 from govkit.preflight.tasks import settle_task
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from govkit.engines import EngineOptions
     from govkit.policy import Policy
 
 __all__ = ["Preflight", "frame_bytes", "prepare"]
@@ -61,6 +74,7 @@ class Preflight:
         columns: list[str] | None = None,
         max_columns: int | None = None,
         class_probabilities: dict[Any, str] | None = None,
+        engine: EngineOptions | None = None,
     ) -> None:
         self.data, self.reference, self.model = data, reference, model
         self.target, self.sensitive = target, list(dict.fromkeys(sensitive or []))
@@ -75,15 +89,23 @@ class Preflight:
         # what provenance records: role -> {path, sha256} of every file read, and the model's type
         self.files: dict[str, dict[str, str]] = {}
         self.model_type: str | None = None
+        self.engine = engine  # where the rows live (``govkit.engines``); None: in memory, with pandas
+        self.tables: EngineTables | None = None  # the tables on a stream or Spark engine
         self._context: AuditContext | None = None
         self._names = ("", "")  # how messages name the current and reference data
         self._predicted = False
+        self._engine_samples: list[dict[str, Any]] = []
 
     @property
     def context(self) -> AuditContext:
         if self._context is None:
             raise RuntimeError("Preflight.read_frames() has not run yet")
         return self._context
+
+    @property
+    def engine_record(self) -> dict[str, Any] | None:
+        """What provenance records about the stream or Spark engine; None in memory."""
+        return None if self.tables is None else self.tables.describe()
 
     @property
     def predictions_pending(self) -> bool:
@@ -93,17 +115,15 @@ class Preflight:
     def read_frames(self) -> AuditContext:
         """Phase 1: check the arguments, read both frames, check the named columns; a context of frames."""
         self._check_arguments()
-        current, current_name = read_frame(self.data, "current", "--data", self.files)
-        reference, reference_name = (None, "")
-        if self.reference is not None:
-            reference, reference_name = read_frame(self.reference, "reference", "--reference", self.files)
-            if not set(current.columns) & set(reference.columns):
-                raise coded(
-                    "GK113",
-                    f"{reference_name}: shares no column with {current_name}; give reference data with the same "
-                    "columns",
-                )
-        guard_memory([(current, current_name), (reference, reference_name)])
+        current, current_name, reference, reference_name = self._read_tables()
+        if reference is not None and not set(current.columns) & set(reference.columns):
+            raise coded(
+                "GK113",
+                f"{reference_name}: shares no column with {current_name}; give reference data with the same "
+                "columns",
+            )
+        if self.tables is None:
+            guard_memory([(current, current_name), (reference, reference_name)])
         roles = [self.target, self.prediction_column, self.probability_column, *self.sensitive, *(self.features or [])]
         roles += list(self.class_probabilities.values())
         current, reference = narrow_frames(  # a chosen set of columns; a table too wide refused (GK114)
@@ -126,7 +146,35 @@ class Preflight:
             prediction_column=self.prediction_column,
             probability_column=self.probability_column,
         )
+        if self.tables is not None:
+            self._context.sampling.extend(self._engine_samples)
         return self._context
+
+    def _read_tables(self) -> tuple[pd.DataFrame, str, pd.DataFrame | None, str]:
+        """Both tables: read into memory, or sampled on an engine (chosen, or because they would not fit)."""
+        options = chosen_engine(self.data, self.engine)
+        reason = None
+        if options.name == "pandas":
+            try:
+                current, current_name = read_frame(self.data, "current", "--data", self.files)
+                reference, reference_name = (None, "")
+                if self.reference is not None:
+                    reference, reference_name = read_frame(self.reference, "reference", "--reference", self.files)
+                return current, current_name, reference, reference_name
+            except InputError as error:
+                if not too_large_for_memory(error, self.data):
+                    raise
+            from dataclasses import replace
+
+            options, reason = replace(options, name="stream"), "the data would not fit in memory"
+            self.files.clear()
+        self.tables = open_tables(self.data, self.reference, options, reason)
+        sampled, other, self._engine_samples = sampled_frames(self.tables, self.seed)
+        for role, table in (("current", self.tables.current), ("reference", self.tables.reference)):
+            if table is not None and table.files:
+                self.files[role] = dict(table.files)
+        other_name = "" if self.tables.reference is None else self.tables.reference.name
+        return sampled, self.tables.current.name, other, other_name
 
     def plan(self) -> None:
         """Phase 2: load the model; decide input columns, task and favourable label (predictions from columns too);
@@ -151,12 +199,35 @@ class Preflight:
             ctx.task = settle_task("unknown", self.task, [], False, False)
         if self.policy is not None:
             refuse_inapplicable(self.policy, ctx.task)  # before any check runs, not as a row of skips
+        if self.tables is not None and not self.predictions_pending:
+            attach_rows(ctx, self.tables, self._batch_predictor())
 
     def predict(self) -> None:
         """Phase 3: the model's predictions on both frames (nothing to do without a model)."""
         if self.predictions_pending:
             predict_with_model(self.context, *self._names)
             self._predicted = True
+            if self.tables is not None:
+                attach_rows(self.context, self.tables, self._batch_predictor())
+
+    def _batch_predictor(self) -> BatchPredictor | None:
+        """The model's (or the prediction columns') outputs for the engine's batches; None without predictions."""
+        ctx = self.context
+        if ctx.model is None and ctx.prediction_column is None:
+            return None
+        seen: list[Any] = []
+        if ctx.prediction_column is not None:
+            import pandas as pd
+
+            columns = [c for c in (ctx.prediction_column, ctx.target) if c is not None]
+            seen = list(pd.unique(pd.concat([ctx.current[c] for c in columns]).dropna()))
+        predictor = BatchPredictor.of(ctx, self._names[0], labels=seen, mapping=self.class_probabilities)
+        assert self.tables is not None
+        if self.tables.options.name == "spark" and isinstance(self.model, (str, os.PathLike)):
+            # executors load the file's bytes with the same trust rules, not an object pickled here
+            pinned = self.files["model"]["sha256"]
+            return predictor.shipping_model_file(Path(self.model), pinned, self.trusted_types, self.trust_pickle)
+        return predictor
 
     def run(self) -> AuditContext:
         """All three phases."""

@@ -203,7 +203,7 @@ def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement
     if outcome.value is None or outcome.deciding is None or outcome.part is None:
         return Measurement(
             details=details,
-            sample_size=len(ctx.current),
+            sample_size=ctx.current_rows,
             method="per-group confusion counts",
             inconclusive_reason=outcome.inconclusive_reason,
         )
@@ -214,7 +214,7 @@ def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement
     return Measurement(
         value=outcome.value,
         interval=outcome.interval,
-        sample_size=len(ctx.current),
+        sample_size=ctx.current_rows,
         method=method_text(params),
         details=details,
         inconclusive_reason=outcome.inconclusive_reason,

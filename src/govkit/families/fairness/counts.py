@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ def cell_table(ctx: AuditContext, columns: tuple[str, ...], positive: Any = None
 
     def count() -> CellTable:
         counter = CellCounter(columns=columns, target=ctx.target, positive_label=chosen)
-        return CellTable.of(columns, accumulate(counter, ctx.batches()))
+        return CellTable.of(columns, ctx.accumulate(counter))
 
     key = ("fairness.cells", columns) if positive is None else ("fairness.cells", columns, chosen)
     return ctx.memo(key, count)

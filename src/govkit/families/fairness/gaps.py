@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.families.fairness.bootstrap import METHOD, REPLICATES, Resampled, percentile_interval
 from govkit.families.fairness.counts import cell_values, group_indicator
 from govkit.families.fairness.metrics import GroupingData, compare_part
@@ -36,7 +35,7 @@ def resampled_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[d
             return row_sums(batch, columns, ctx.target)
 
         accumulator = Resampled(seed=ctx.seed, replicates=REPLICATES, width=len(SUMS), row_values=values)
-        counted = accumulate(accumulator, ctx.batches())
+        counted = ctx.accumulate(accumulator)
         sums = counted.sums.reshape(len(counted.keys), REPLICATES, len(SUMS))
         return cell_values(columns, counted.keys), sums
 

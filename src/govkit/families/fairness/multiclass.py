@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.errors import InputError
 from govkit.families.fairness.classification import (
     METHODS,
@@ -98,7 +97,7 @@ def confusion_by_group(ctx: AuditContext, found: list[tuple[str, ...]], classes:
 
     def count() -> tuple[list[dict[str, str]], Any]:
         counter = ConfusionCounter(columns=columns, target=ctx.target, classes=tuple(classes))
-        counted = accumulate(counter, ctx.batches())
+        counted = ctx.accumulate(counter)
         return cell_values(columns, counted.keys), counted.sums
 
     values, sums = ctx.memo(("fairness.confusion", columns), count)
@@ -207,7 +206,7 @@ def _measurement(
     if outcome.value is None or outcome.deciding is None or outcome.part is None:
         return Measurement(
             details=details,
-            sample_size=len(ctx.current),
+            sample_size=ctx.current_rows,
             method="per-group confusion counts",
             inconclusive_reason=reasons,
         )
@@ -222,7 +221,7 @@ def _measurement(
     return Measurement(
         value=outcome.value,
         interval=outcome.interval,
-        sample_size=len(ctx.current),
+        sample_size=ctx.current_rows,
         method=method_text(params)
         + ("; each class one-vs-rest, the worst class's value" if "per_class" in extra else ""),
         details=details,

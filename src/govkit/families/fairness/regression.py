@@ -167,7 +167,7 @@ def measure(name: str, params: FairnessParams, ctx: AuditContext) -> Measurement
     return Measurement(
         value=outcome.value,
         interval=outcome.interval,
-        sample_size=len(ctx.current),
+        sample_size=ctx.current_rows,
         method="per-group sums",
         details=details,
         inconclusive_reason=outcome.inconclusive_reason,

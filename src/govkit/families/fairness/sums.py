@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from govkit.context import accumulate
 from govkit.errors import InputError
 from govkit.families.fairness.counts import CellCounts, CellKey, cell_values, code_cells, merge_cells
 from govkit.families.fairness.statistics import Estimate, Mean, RootMeanSquare
@@ -93,7 +92,7 @@ def error_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[dict[
     """Each cell's values, and its sums (cells x SUMS, in SUMS order), over all the audit's rows."""
 
     def compute() -> tuple[list[dict[str, str]], np.ndarray]:
-        counted = accumulate(ErrorSums(columns=columns, target=ctx.target), ctx.batches())
+        counted = ctx.accumulate(ErrorSums(columns=columns, target=ctx.target))
         return cell_values(columns, counted.keys), counted.sums
 
     return ctx.memo(("fairness.regression_cells", columns), compute)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.errors import InputError
 from govkit.families.performance.rows import labelled
 
@@ -86,4 +85,4 @@ def confusion(ctx: AuditContext) -> Confusion:
     if ctx.target is None:
         raise InputError("no target column was given; pass --target")
     target = ctx.target
-    return ctx.memo(("performance.confusion", target), lambda: accumulate(ConfusionCounter(target), ctx.batches()))
+    return ctx.memo(("performance.confusion", target), lambda: ctx.accumulate(ConfusionCounter(target)))

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.errors import InputError
 from govkit.families.performance.rows import known_targets
 from govkit.results import Measurement
@@ -116,7 +115,7 @@ def regression(name: str, ctx: AuditContext, details: dict[str, Any]) -> Measure
     if ctx.target is None:
         raise InputError("no target column was given; pass --target")
     target = ctx.target
-    sums = ctx.memo(("performance.error_sums", target), lambda: accumulate(ErrorSums(target), ctx.batches()))
+    sums = ctx.memo(("performance.error_sums", target), lambda: ctx.accumulate(ErrorSums(target)))
     if name == "mean_residual":
         details.update(distribution(ctx))
     method = "mean of target minus prediction" if name == "mean_residual" else f"error sums ({name})"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.context import accumulate
 from govkit.families.performance import curves
 from govkit.families.performance.confusion import label_text
 from govkit.families.performance.rows import known_targets
@@ -72,7 +71,7 @@ def calibration(ctx: AuditContext) -> dict[str, Any]:
         positive=frozenset(label_text(v) for v in ctx.favourable_labels),
         sensitive=tuple(ctx.sensitive),
     )
-    summary = ctx.memo(("performance.calibration", counter), lambda: accumulate(counter, ctx.batches()))
+    summary = ctx.memo(("performance.calibration", counter), lambda: ctx.accumulate(counter))
     return curves.calibration(summary, ", ".join(sorted(counter.positive)))
 
 

@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "adult"
 
 # postgres_cluster / postgres_url: a throw-away PostgreSQL server for the history store's tests.
-pytest_plugins = ["postgres_server"]
+pytest_plugins = ["postgres_server", "spark_session"]
 
-# Tests that need one of these fixtures run the example end to end.
-END_TO_END_FIXTURES = frozenset({"adult_build"})
+# Tests that need one of these fixtures run the example end to end (a Spark session costs seconds too).
+END_TO_END_FIXTURES = frozenset({"adult_build", "spark"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -87,7 +87,9 @@ class AuditConfig(BaseModel):
     row_id: str | None = Field(
         default=None, description="A column identifying each row: the engines' sample is then the same everywhere."
     )
-    spark_conf: dict[str, str] = Field(default_factory=dict, description="Spark settings, e.g. {spark.master: local[4]}.")
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Spark settings, e.g. {spark.master: local[4]}."
+    )
     spark_remote: str | None = Field(default=None, description="A Spark Connect URL, e.g. sc://host:15002.")
     store: str | None = Field(
         default=None,

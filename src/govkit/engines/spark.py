@@ -168,13 +168,14 @@ def _read(spark: Any, value: str, option: str) -> tuple[Any, str, dict[str, str]
 
 
 def _key_udf(seed: int) -> Any:
+    import pandas as pd
     from pyspark.sql.functions import pandas_udf
 
     def keys(values: pd.Series) -> pd.Series:
-        import pandas as pd
-
         return pd.Series(signed(row_keys(values, seed)))
 
+    # pyspark reads the UDF's kind from its type hints, which must be classes, not postponed strings
+    keys.__annotations__ = {"values": pd.Series, "return": pd.Series}
     return pandas_udf(keys, "long")  # type: ignore[call-overload]
 
 

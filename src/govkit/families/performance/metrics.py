@@ -4,13 +4,17 @@ Each is a function of the confusion matrix, which each of them records as eviden
 F1, precision and recall are those of its positive label; a multiclass model's are averaged over the
 classes, macro (``f1``, ``precision``, ``recall``: every class counts the same) or weighted by each
 class's rows (``weighted_*``), and its evidence adds every class's own scores.
+
+On an engine (``--engine stream|spark``) the frame is a sample, but the confusion matrix counts every
+row, so the metric is computed by scikit-learn from the matrix itself: one (true, predicted) pair per
+cell, weighted by the cell's count, which is the whole data's metric exactly.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.performance.confusion import Confusion, confusion
+from govkit.families.performance.confusion import Confusion, confusion, label_text
 from govkit.results import Measurement
 
 if TYPE_CHECKING:
@@ -47,20 +51,35 @@ def decisions(
     )
     if metric in ("f1", "precision", "recall") and not binary:
         details["averaging"] = average
-    computed = {
-        "accuracy": lambda: metrics.accuracy_score(y_true, y_pred),
-        "balanced_accuracy": lambda: metrics.balanced_accuracy_score(y_true, y_pred),
-        "f1": lambda: metrics.f1_score(y_true, y_pred, zero_division=0, **averaging),
-        "precision": lambda: metrics.precision_score(y_true, y_pred, zero_division=0, **averaging),
-        "recall": lambda: metrics.recall_score(y_true, y_pred, zero_division=0, **averaging),
-    }[metric]()
     counted = confusion(ctx)
+    weights = None
+    if ctx.source is not None:  # every row counted where it lives: the pairs of the matrix, weighted
+        y_true, y_pred, weights = _cells(counted)
+        if binary:
+            averaging["pos_label"] = label_text(ctx.positive_label)
+    computed = {
+        "accuracy": lambda: metrics.accuracy_score(y_true, y_pred, sample_weight=weights),
+        "balanced_accuracy": lambda: metrics.balanced_accuracy_score(y_true, y_pred, sample_weight=weights),
+        "f1": lambda: metrics.f1_score(y_true, y_pred, zero_division=0, sample_weight=weights, **averaging),
+        "precision": lambda: metrics.precision_score(
+            y_true, y_pred, zero_division=0, sample_weight=weights, **averaging
+        ),
+        "recall": lambda: metrics.recall_score(y_true, y_pred, zero_division=0, sample_weight=weights, **averaging),
+    }[metric]()
     details["confusion_matrix"] = counted.evidence()
     if not binary:
         details["per_class"] = per_class(counted)
-    return Measurement(
-        value=float(computed), sample_size=len(y_true), method=f"sklearn.metrics.{metric}", details=details
-    )
+    rows = len(y_true) if weights is None else int(counted.matrix.sum())
+    return Measurement(value=float(computed), sample_size=rows, method=f"sklearn.metrics.{metric}", details=details)
+
+
+def _cells(counted: Confusion) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(true labels, predicted labels, counts) of the matrix's non-empty cells."""
+    import numpy as np
+
+    truth, guess = np.nonzero(counted.matrix)
+    labels = np.array(counted.labels, dtype=object)
+    return labels[truth], labels[guess], counted.matrix[truth, guess].astype(np.float64)
 
 
 def per_class(counted: Confusion) -> list[dict[str, Any]]:

@@ -14,16 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from engine_parity import audit_differences
 
 import govkit
+from engine_parity import audit_differences
 from govkit.cli import main
 from govkit.engines.options import engine_options
 from govkit.engines.sample import row_keys
 from govkit.engines.stream import StreamTable
 from govkit.errors import GovkitError
-from govkit.inputs import memory
-from govkit.inputs import read_table
+from govkit.inputs import memory, read_table
 
 COUNTING_POLICY = """\
 version: 1
@@ -195,7 +194,7 @@ def test_cli_engine_options(tmp_path: Path) -> None:
     path = tmp_path / "current.parquet"
     frame.to_parquet(path)
     args = ["audit", "--data", str(path), "--target", "target", "--sensitive", "group", "--prediction-column",
-            "prediction", "--positive-label", "1", "--policy", "default", "--no-record", "-q", "--format", "json"]  # fmt: skip
+            "prediction", "--positive-label", "1", "--no-record", "-q", "--format", "json"]  # fmt: skip
     runner = CliRunner()
     bad = runner.invoke(main, [*args, "--out", str(tmp_path / "bad"), "--engine", "stream", "--row-id", "nope"])
     assert bad.exit_code == 2, bad.output

@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from engine_parity import audit_differences
-from requirements import need_module
-from test_engines import counting_audit, hand_made
 
 import govkit
+from engine_parity import audit_differences
 from govkit.engines.options import engine_options
 from govkit.engines.spark import SparkTable
 from govkit.engines.stream import StreamTable
 from govkit.errors import GovkitError
+from requirements import need_module
+from test_engines import counting_audit, hand_made
 
 hypothesis = need_module("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402

@@ -25,7 +25,7 @@ EXAMPLE = ROOT / "examples" / "adult"
 pytest_plugins = ["postgres_server", "spark_session"]
 
 # Tests that need one of these fixtures run the example end to end (a Spark session costs seconds too).
-END_TO_END_FIXTURES = frozenset({"adult_build", "spark"})
+END_TO_END_FIXTURES = frozenset({"adult_build", "spark", "spark_connect"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -38,11 +38,11 @@ def differences(left: Any, right: Any, where: str = "") -> list[str]:
 
 def audit_differences(left: RunResult, right: RunResult) -> list[str]:
     """Every difference between two audits' checks, verdicts and inputs."""
-    found = differences(left.inputs.model_dump(), right.inputs.model_dump(), "inputs")
+    found = differences(left.inputs.model_dump(mode="json"), right.inputs.model_dump(mode="json"), "inputs")
     if left.verdict != right.verdict:
         found.append(f"verdict: {left.verdict} != {right.verdict}")
-    a = {check.id: check.model_dump(exclude={"duration_seconds"}) for check in left.checks}
-    b = {check.id: check.model_dump(exclude={"duration_seconds"}) for check in right.checks}
+    a = {check.id: check.model_dump(mode="json", exclude={"duration_seconds"}) for check in left.checks}
+    b = {check.id: check.model_dump(mode="json", exclude={"duration_seconds"}) for check in right.checks}
     if list(a) != list(b):
         return [*found, f"checks: {list(a)} != {list(b)}"]
     for check_id in a:

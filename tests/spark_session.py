@@ -44,5 +44,48 @@ def spark() -> Iterator[Any]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "spark" in getattr(item, "fixturenames", ()):
+        if {"spark", "spark_connect"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark Connect server on a free local port (pyspark's own scripts, ``local[2]``); its URL."""
+    need_module("pyspark", "pip install 'govkit[spark]'")
+    need_module("grpc", "pip install 'pyspark[connect]'")
+    need_program("java", "install Java 17+ (Debian: openjdk-17-jre-headless)")
+    import socket
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("spark-connect")
+    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable,
+           "SPARK_LOG_DIR": str(folder), "SPARK_PID_DIR": str(folder), "SPARK_IDENT_STRING": f"govkit{port}"}  # fmt: skip
+    start = [
+        "bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]",
+        "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.driver.memory=1g",
+    ]  # fmt: skip
+    subprocess.run(start, env=env, check=True, capture_output=True, timeout=120)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        else:
+            logs = " ".join(p.read_text()[-300:] for p in folder.glob("*.out"))
+            missing(f"the Spark Connect server did not start on port {port}: {logs}")
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            ["bash", str(home / "sbin" / "stop-connect-server.sh")], env=env, capture_output=True, timeout=120
+        )

@@ -40,6 +40,7 @@ checks:
   - {id: performance.precision, warn_if: {lt: 0.5}}
   - {id: performance.recall, warn_if: {lt: 0.5}}
   - {id: performance.brier_score, warn_if: {gt: 0.3}}
+  - {id: performance.log_loss, warn_if: {gt: 1.0}}
   - {id: performance.roc_auc, warn_if: {lt: 0.6}}
 """
 
@@ -104,10 +105,15 @@ def test_stream_above_the_sample_counts_every_row(tmp_path: Path) -> None:
     whole = counting_audit(tmp_path, str(path))
     sampled = counting_audit(tmp_path, str(path), govkit.EngineOptions(name="stream", sample_rows=500, batch_rows=64))
     assert sampled.inputs.current_rows == 3000
-    assert {"family": "engine", "what": "current rows", "population": 3000, "sample": 500, "seed": 0} in (
-        sampled.provenance.sampling
-    )
-    for check_id in ("fairness.demographic_parity_ratio", "performance.accuracy", "performance.f1"):
+    assert {
+        "family": "engine",
+        "what": "current rows read by the checks that need the rows themselves",
+        "population": 3000,
+        "sample": 500,
+        "seed": 0,
+    } in (sampled.provenance.sampling)
+    exact = ("fairness.demographic_parity_ratio", "performance.accuracy", "performance.f1", "performance.brier_score")
+    for check_id in (*exact, "performance.log_loss", "performance.balanced_accuracy", "performance.recall"):
         a = next(c for c in whole.checks if c.id == check_id).measurement
         b = next(c for c in sampled.checks if c.id == check_id).measurement
         assert b.value == pytest.approx(a.value, rel=1e-12), check_id

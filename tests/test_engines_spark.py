@@ -8,6 +8,8 @@ policy (model predictions on the executors) agrees with the pandas and stream en
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from govkit.engines.options import engine_options
 from govkit.engines.spark import SparkTable
 from govkit.engines.stream import StreamTable
 from govkit.errors import GovkitError
+from govkit.results import RunResult
 from requirements import need_module
 from test_engines import counting_audit, hand_made
 
@@ -117,3 +120,24 @@ def test_example_on_spark_and_stream_as_in_memory(spark: Any, adult_build: Path,
     assert audit_differences(in_memory, on_spark) == []
     assert on_spark.provenance.engine["name"] == "spark"
     assert on_spark.provenance.files["current"]["sha256"] == in_memory.provenance.files["current"]["sha256"]
+
+
+def test_spark_connect_counts_as_memory_does(spark_connect: str, tmp_path: Path) -> None:
+    """Through a Spark Connect server, from the command line: the same audit as in memory. (A separate
+    process: PySpark refuses a Connect session beside this process's local one.)"""
+    frame = hand_made(1500, seed=12)
+    path = tmp_path / "current.parquet"
+    frame.to_parquet(path, row_group_size=400)
+    in_memory = counting_audit(tmp_path, str(path))
+    command = [
+        str(Path(sys.executable).parent / "govkit"), "audit", "--data", str(path), "--target", "target",
+        "--sensitive", "group,region", "--prediction-column", "prediction", "--probability-column", "score",
+        "--positive-label", "1", "--policy", str(tmp_path / "counting.yaml"), "--out", str(tmp_path / "remote"),
+        "--format", "json", "--no-record", "-q", "--engine", "spark", "--spark-remote", spark_connect,
+    ]  # fmt: skip
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False)
+    assert finished.returncode in (0, 1), finished.stderr[-2000:]
+    remote = RunResult.read(tmp_path / "remote" / "results.json")
+    assert audit_differences(in_memory, remote) == []
+    assert remote.provenance.engine["name"] == "spark"
+    assert remote.provenance.engine["current_rows"] == 1500

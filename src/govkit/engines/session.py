@@ -18,13 +18,10 @@ from govkit.inputs import coded
 if TYPE_CHECKING:
     from govkit.engines.options import EngineOptions
 
-# Settings govkit needs in a session it starts (the user's --spark-conf may override them).
-_DEFAULTS = {
-    "spark.ui.showConsoleProgress": "false",
-    "spark.ui.enabled": "false",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.sql.session.timeZone": "UTC",
-}
+# Settings govkit needs in a local session it starts (the user's --spark-conf may override them); a
+# Spark Connect server's static settings are its own, so only the session settings go there.
+_SESSION = {"spark.sql.execution.arrow.pyspark.enabled": "true", "spark.sql.session.timeZone": "UTC"}
+_LOCAL = {**_SESSION, "spark.ui.showConsoleProgress": "false", "spark.ui.enabled": "false"}
 
 
 def spark_session(options: EngineOptions) -> Any:
@@ -47,7 +44,7 @@ def spark_session(options: EngineOptions) -> Any:
         builder = builder.remote(remote)
     elif not any(key == "spark.master" for key in options.spark_conf):
         builder = builder.master(os.environ.get("MASTER", "local[*]"))
-    for key, value in {**_DEFAULTS, **options.spark_conf}.items():
+    for key, value in {**(_SESSION if remote else _LOCAL), **options.spark_conf}.items():
         builder = builder.config(key, value)
     try:
         return builder.appName("govkit audit").getOrCreate()

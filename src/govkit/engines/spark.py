@@ -179,10 +179,12 @@ def _key_udf(seed: int) -> Any:
     return pandas_udf(keys, "long")  # type: ignore[call-overload]
 
 
-def _spark_type(labels: np.ndarray) -> str:
+def _spark_type(labels: np.ndarray) -> Any:
     """The Spark type that carries these predicted labels back unchanged."""
+    from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType
+
     kind = labels.dtype.kind
-    return {"i": "long", "u": "long", "f": "double", "b": "boolean"}.get(kind, "string")
+    return {"i": LongType(), "u": LongType(), "f": DoubleType(), "b": BooleanType()}.get(kind, StringType())
 
 
 @dataclass
@@ -201,9 +203,9 @@ class SparkRows:
         if predictor is None:
             return cls(table=table, frame=table.frame.persist(StorageLevel.MEMORY_AND_DISK))
         probe = predictor(table.sample().head(50))  # the outputs' types, from a few rows on the driver
-        from pyspark.sql.types import DoubleType, StructField, StructType, _parse_datatype_string
+        from pyspark.sql.types import DoubleType, StructField, StructType
 
-        label_type = _parse_datatype_string(_spark_type(probe.labels))
+        label_type = _spark_type(probe.labels)
         extra = [StructField(LABEL_COLUMN, label_type), StructField(SCORE_COLUMN, DoubleType())]
         schema = StructType([*table.frame.schema.fields, *extra])
         outputs = table.frame.mapInPandas(_predict_batches(predictor), schema)

@@ -77,8 +77,8 @@ def sampled_frames(
         frames.append(frame)
         if len(frame) < table.rows:
             records.append(
-                {"family": "engine", "what": f"{role} rows", "population": table.rows, "sample": len(frame),
-                 "seed": ctx_seed}
+                {"family": "engine", "what": f"{role} rows read by the checks that need the rows themselves",
+                 "population": table.rows, "sample": len(frame), "seed": ctx_seed}
             )  # fmt: skip
     current = frames[0]
     assert current is not None

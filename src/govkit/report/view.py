@@ -192,6 +192,29 @@ def _decision_pill(verdict: Verdict, signoff: SignOff) -> str:
     return "pass"
 
 
+def engine_text(engine: dict[str, Any]) -> str:
+    """Where the rows were read, in words: in memory, or the stream or Spark engine and its sample rule."""
+    name = engine.get("name", "pandas")
+    if name == "pandas":
+        return f"in memory ({engine.get('version') or 'pandas'})"
+    where = "Parquet/CSV read in batches" if name == "arrow-stream" else "Spark"
+    parts = [f"{name} ({engine.get('version', '')}): {where}"]
+    if engine.get("partitions"):
+        parts.append(f"{number(engine['partitions'])} partitions")
+    if engine.get("batch_rows"):
+        parts.append(f"batches of {number(engine['batch_rows'])} rows")
+    identity = f", row id {engine['row_id']}" if engine.get("row_id") else ""
+    parts.append(
+        f"fairness and performance metrics count every row (ROC AUC and average precision excepted); the checks "
+        f"that read rows see at most "
+        f"{number(engine.get('sample_rows'))} of them, chosen by {engine.get('sample_rule', '')} "
+        f"(seed {engine.get('seed', 0)}{identity})"
+    )
+    if engine.get("chosen_because"):
+        parts.append(f"chosen because {engine['chosen_because']}")
+    return "; ".join(parts)
+
+
 def _provenance_view(provenance: Provenance) -> dict[str, Any]:
     """The provenance block: when, with what, on which files, and every sample taken."""
     return {
@@ -202,6 +225,7 @@ def _provenance_view(provenance: Provenance) -> dict[str, Any]:
         "python": f"Python {provenance.python_version} on {provenance.platform}",
         "git_commit": provenance.git_commit or "not run in a git repository",
         "command": provenance.command or "—",
+        "engine": engine_text(provenance.engine),
         "files": [
             {"role": role, "path": info.get("path", ""), "sha256": info.get("sha256", "")}
             for role, info in provenance.files.items()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from govkit.families.performance import curves
 from govkit.families.performance.confusion import label_text
+from govkit.families.performance.losses import loss_sums
 from govkit.families.performance.rows import known_targets
 from govkit.results import Measurement
 
@@ -55,6 +56,13 @@ def binary(name: str, y_true: np.ndarray, ctx: AuditContext, details: dict[str, 
     elif name == "average_precision":
         value = float(metrics.average_precision_score(truth, scored))
         details["pr_curves"] = [curves.precision_recall(truth, scored, ctx.positive_label, value)]
+    elif ctx.source is not None:  # on an engine the frame is a sample: the mean loss over every row
+        sums = loss_sums(ctx)
+        if name == "brier_score":
+            details["calibration"] = calibration(ctx)
+        return Measurement(
+            value=sums.mean(name), sample_size=sums.rows, method=f"sklearn.metrics.{name}", details=details
+        )
     elif name == "log_loss":
         value = float(metrics.log_loss(truth, scored, labels=[False, True]))
     else:

@@ -66,8 +66,8 @@ def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     folder = tmp_path_factory.mktemp("spark-connect")
-    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable,
-           "SPARK_LOG_DIR": str(folder), "SPARK_PID_DIR": str(folder), "SPARK_IDENT_STRING": f"govkit{port}"}  # fmt: skip
+    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable, "SPARK_LOG_DIR": str(folder),
+           "SPARK_PID_DIR": str(folder), "SPARK_IDENT_STRING": f"govkit{port}"}  # fmt: skip
     start = [
         "bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]",
         "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false",

@@ -59,7 +59,8 @@ def guard_file_size(path: Path, estimate: int) -> None:
         raise coded(
             "GK112",
             f"{_where(path)}: needs at least {human_size(estimate)} of memory once read, but only "
-            f"{human_size(available)} is free; audit a sample of its rows, or set {MEMORY_GUARD_ENV}=off to try anyway",
+            f"{human_size(available)} is free; audit it with --engine stream (batches, bounded memory), audit a "
+            f"sample of its rows, or set {MEMORY_GUARD_ENV}=off to try anyway",
         )
 
 

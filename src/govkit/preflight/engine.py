@@ -1,8 +1,8 @@
 """Preflight on an engine: the tables opened where they live, their samples as the context's frames,
 and every row attached (``AuditContext.source``) once the predictions are decided.
 
-The pandas engine is the default. A Spark DataFrame given as data selects the Spark engine; a data
-file too large for memory selects the stream engine (said in the provenance), instead of GK112.
+The pandas engine is the default. A Spark DataFrame given as data selects the Spark engine; a Parquet
+data file too large for memory selects the stream engine (said in the provenance), instead of GK112.
 """
 
 from __future__ import annotations
@@ -59,8 +59,13 @@ def open_tables(data: Any, reference: Any, options: EngineOptions, reason: str |
 
 
 def too_large_for_memory(error: InputError, data: Any) -> bool:
-    """True when reading ``data`` into memory was refused (GK112) and the stream engine can read it."""
-    return getattr(error, "code", None) == "GK112" and isinstance(data, (str, os.PathLike)) and Path(data).is_file()
+    """True when reading the tables into memory was refused (GK112) and ``data`` is a Parquet file, which
+    the stream engine reads in batches instead."""
+    from govkit.inputs.files import PARQUET_MAGIC, _head
+
+    if getattr(error, "code", None) != "GK112" or not isinstance(data, (str, os.PathLike)):
+        return False
+    return Path(data).is_file() and _head(Path(data), 4) == PARQUET_MAGIC
 
 
 def sampled_frames(

@@ -48,15 +48,23 @@ class BottomK:
     k: int
     kept: list[pd.DataFrame] = field(default_factory=list)
     _rows: int = 0
+    # the largest key kept after the last compaction: a row with a larger key can never be chosen
+    _bound: int | None = None
 
     def add(self, frame: pd.DataFrame, keys: np.ndarray, positions: np.ndarray) -> None:
         """Offer a batch's rows (``frame`` aligned with ``keys`` and ``positions``)."""
-        candidate = frame.assign(**{KEY_COLUMN: signed(keys), POSITION_COLUMN: positions})
+        ordered = signed(keys)
+        if self._bound is not None:
+            # rows are offered in position order, so a key equal to the bound loses the tie too
+            wanted = ordered < self._bound
+            frame, ordered, positions = frame[wanted], ordered[wanted], positions[wanted]
+        candidate = frame.assign(**{KEY_COLUMN: ordered, POSITION_COLUMN: positions})
         self.kept.append(candidate)
         self._rows += len(candidate)
         if self._rows > 2 * self.k:  # compact now and then, so memory stays about 2k rows
             self.kept = [self._smallest()]
             self._rows = len(self.kept[0])
+            self._bound = int(self.kept[0][KEY_COLUMN].max())
 
     def result(self) -> pd.DataFrame:
         """The sample in the table's order, keys and positions dropped, indexed 0..n-1."""

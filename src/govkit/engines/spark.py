@@ -202,7 +202,8 @@ class SparkRows:
 
         if predictor is None:
             return cls(table=table, frame=table.frame.persist(StorageLevel.MEMORY_AND_DISK))
-        probe = predictor(table.sample().head(50))  # the outputs' types, from a few rows on the driver
+        # the outputs' types, from a few rows on the driver
+        probe = predictor(table.frame.limit(50).toPandas().drop(columns=[POSITION_COLUMN]))
         from pyspark.sql.types import DoubleType, StructField, StructType
 
         label_type = _spark_type(probe.labels)

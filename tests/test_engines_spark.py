@@ -25,7 +25,7 @@ from govkit.engines.stream import StreamTable
 from govkit.errors import GovkitError
 from govkit.results import RunResult
 from requirements import need_module
-from test_engines import counting_audit, hand_made
+from test_engines import counting_audit, hand_made, regression_audit, regression_frame
 
 hypothesis = need_module("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -56,6 +56,15 @@ def test_spark_counts_as_memory_does(spark: Any, tmp_path: Path, seed: int, rows
     assert audit_differences(in_memory, spark_audit) == []
     assert spark_audit.provenance.engine["name"] == "spark"
     assert spark_audit.provenance.engine["partitions"] == partitions
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), rows=st.integers(300, 700), partitions=st.integers(2, 3))
+def test_spark_regression_sums_as_memory(spark: Any, tmp_path: Path, seed: int, rows: int, partitions: int) -> None:
+    frame = regression_frame(rows, seed)
+    in_memory = regression_audit(tmp_path, frame)
+    on_spark = regression_audit(tmp_path, in_partitions(spark, frame, partitions))
+    assert audit_differences(in_memory, on_spark) == []
 
 
 def test_spark_above_the_sample_counts_every_row(spark: Any, tmp_path: Path) -> None:

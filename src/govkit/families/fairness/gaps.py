@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 def resampled_cells(ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[dict[str, str]], np.ndarray]:
     """Each cell's values and its sums in every replicate (cells x replicates x SUMS), counted once per audit."""
 
+    target = ctx.target  # the accumulator travels to where the rows are (Spark's executors): not the context
+
     def compute() -> tuple[list[dict[str, str]], np.ndarray]:
         def values(batch: Batch) -> Any:
-            return row_sums(batch, columns, ctx.target)
+            return row_sums(batch, columns, target)
 
         accumulator = Resampled(seed=ctx.seed, replicates=REPLICATES, width=len(SUMS), row_values=values)
         counted = ctx.accumulate(accumulator)

@@ -150,3 +150,16 @@ def test_spark_connect_counts_as_memory_does(spark_connect: str, tmp_path: Path)
     assert audit_differences(in_memory, remote) == []
     assert remote.provenance.engine["name"] == "spark"
     assert remote.provenance.engine["current_rows"] == 1500
+
+
+def test_spark_data_with_a_pandas_reference(spark: Any, tmp_path: Path) -> None:
+    """A pandas reference beside Spark data joins it on Spark; both tables' rows are counted."""
+    frame = hand_made(600, seed=21)
+    policy = tmp_path / "counting.yaml"
+    counting_audit(tmp_path, frame)  # writes the policy
+    result = govkit.audit(
+        data=in_partitions(spark, frame, 2), reference=frame.head(250), target="target", sensitive=["group"],
+        prediction_column="prediction", probability_column="score", positive_label=1, policy=str(policy),
+    )  # fmt: skip
+    assert result.provenance.engine["name"] == "spark"
+    assert (result.inputs.current_rows, result.inputs.reference_rows) == (600, 250)

@@ -65,13 +65,16 @@ class SparkTable:
 
         if is_spark_frame(value):
             frame, name, files = value, f"{role} Spark DataFrame", dict[str, str]()
+        elif type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame":
+            # a small pandas table beside a Spark one (a reference sample, say) joins it on Spark, in its order
+            frame, name, files = spark_session(options).createDataFrame(value), f"{role} DataFrame", dict[str, str]()
         elif isinstance(value, (str, os.PathLike)):
             frame, name, files = _read(spark_session(options), str(value), option)
         else:
             raise coded(
                 "GK106",
-                f"{role} data: a {type(value).__name__} is not a table for --engine spark; give a Spark DataFrame, "
-                "a Parquet or Delta path, or a table name",
+                f"{role} data: a {type(value).__name__} is not a table for --engine spark; give a Spark or pandas "
+                "DataFrame, a Parquet or Delta path, or a table name",
             )
         table = cls(frame=frame, name=name, options=options, files=files)
         table.columns = [str(column) for column in frame.columns]

@@ -119,8 +119,7 @@ class Preflight:
         if reference is not None and not set(current.columns) & set(reference.columns):
             raise coded(
                 "GK113",
-                f"{reference_name}: shares no column with {current_name}; give reference data with the same "
-                "columns",
+                f"{reference_name}: shares no column with {current_name}; give reference data with the same columns",
             )
         if self.tables is None:
             guard_memory([(current, current_name), (reference, reference_name)])

@@ -90,14 +90,13 @@ def audit(
     limits = Limits.make(timeout, budgets)  # checked before anything is read
     sensitive = _sensitive_list(sensitive, fail_on)
     resolved = policy if isinstance(policy, Policy) else load_policy(policy)
-    with _model_source(model) as source:
-        preflight = Preflight(
-            data=data, reference=reference, model=source, target=target, sensitive=sensitive, features=features,
-            prediction_column=prediction_column, probability_column=probability_column,
-            positive_label=positive_label, seed=seed, trusted_types=trusted_types, trust_pickle=trust_pickle,
-            model_sha256=model_sha256, task=task, policy=resolved, class_probabilities=class_probabilities,
-            columns=columns, max_columns=max_columns, engine=engine_options(engine, seed=seed),
-        )  # fmt: skip
+    with _model_source(model) as source, Preflight(
+        data=data, reference=reference, model=source, target=target, sensitive=sensitive, features=features,
+        prediction_column=prediction_column, probability_column=probability_column,
+        positive_label=positive_label, seed=seed, trusted_types=trusted_types, trust_pickle=trust_pickle,
+        model_sha256=model_sha256, task=task, policy=resolved, class_probabilities=class_probabilities,
+        columns=columns, max_columns=max_columns, engine=engine_options(engine, seed=seed),
+    ) as preflight:  # fmt: skip
         checks = run_policy(resolved, preflight, parallel=parallel, limits=limits, progress=Progress(progress))
     provenance = build_provenance(
         started_at=started_at, duration_seconds=time.perf_counter() - started, seed=seed,

@@ -76,13 +76,16 @@ class RowSource(Protocol):
     model's outputs for them: what ``AuditContext.accumulate`` counts when the audit runs on an engine.
 
     ``rows`` is the number of rows; ``accumulate`` runs ``accumulator.update`` on every batch, where the
-    rows are, and returns the merged summary.
+    rows are, and returns the merged summary; ``release`` frees what the engine kept once the audit ends.
     """
 
     @property
     def rows(self) -> int: ...
 
     def accumulate(self, accumulator: Accumulator[PartialT]) -> PartialT: ...
+
+    def release(self) -> None:
+        """Free what the engine keeps for the audit (cached rows, persisted DataFrames)."""
 
 
 @dataclass

@@ -221,6 +221,9 @@ class SparkRows:
     def rows(self) -> int:
         return self.table.rows
 
+    def release(self) -> None:
+        self.frame.unpersist()
+
     def accumulate(self, accumulator: Accumulator[PartialT]) -> PartialT:
         import pickle
 

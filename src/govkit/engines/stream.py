@@ -185,6 +185,9 @@ class StreamRows:
                 partials = [accumulator.merge(partials)]
         return accumulator.merge(partials)
 
+    def release(self) -> None:
+        self._outputs.clear()
+
     def _outputs_for(self, index: int, frame: pd.DataFrame) -> Predictions | None:
         if self.predictor is None:
             return None

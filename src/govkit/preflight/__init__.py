@@ -228,6 +228,14 @@ class Preflight:
             return predictor.shipping_model_file(Path(self.model), pinned, self.trusted_types, self.trust_pickle)
         return predictor
 
+    def __enter__(self) -> Preflight:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Free what an engine kept for the audit (a no-op in memory)."""
+        if self._context is not None and self._context.source is not None:
+            self._context.source.release()
+
     def run(self) -> AuditContext:
         """All three phases."""
         self.read_frames()

@@ -163,3 +163,5 @@ def test_spark_data_with_a_pandas_reference(spark: Any, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.provenance.engine["name"] == "spark"
     assert (result.inputs.current_rows, result.inputs.reference_rows) == (600, 250)
+    # the rows kept with their predictions for the counting passes are released when the audit ends
+    assert spark._jsparkSession.sharedState().cacheManager().isEmpty()

@@ -287,3 +287,45 @@ def test_stream_regression_sums_as_memory(tmp_path: Path) -> None:
     error = frame["prediction"] - frame["target"]
     rmse = next(c for c in sampled.checks if c.id == "performance.rmse").measurement.value
     assert rmse == pytest.approx(float(np.sqrt((error**2).mean())), rel=1e-12)
+
+
+def test_executors_load_the_model_file_with_the_same_trust_rules(tmp_path: Path) -> None:
+    """What Spark's executors run: the model file's bytes, loaded again with the pin of the file the audit
+    loaded; bytes that changed since are refused (GK303), a pickle without trust is refused (GK302)."""
+    import pickle
+
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    from govkit.inputs import sha256_file
+    from govkit.preflight import Preflight
+    from govkit.preflight.batches import BatchPredictor
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "target": (np.arange(40) > 20).astype(int)})
+    model = LogisticRegression().fit(frame[["x"]], frame["target"])
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    preflight = Preflight(data=frame, model=str(path), target="target", positive_label=1)
+    ctx = preflight.run()
+    shipped = BatchPredictor.of(ctx, "current data", labels=[], mapping={}).shipping_model_file(
+        path, sha256_file(path), [], False
+    )
+    travelled = pickle.loads(pickle.dumps(shipped))  # as it reaches an executor, without the model object
+    assert travelled.plan.model is None
+    outputs = travelled(frame)
+    assert np.array_equal(outputs.labels, ctx.current_predictions.labels)
+    assert np.allclose(outputs.scores, ctx.current_predictions.scores, rtol=0, atol=0)
+    changed = BatchPredictor.of(ctx, "current data", labels=[], mapping={}).shipping_model_file(
+        path, "0" * 64, [], False
+    )
+    with pytest.raises(GovkitError) as tampered:
+        pickle.loads(pickle.dumps(changed))(frame)
+    assert tampered.value.code == "GK303"
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(model))
+    untrusted = BatchPredictor.of(ctx, "current data", labels=[], mapping={}).shipping_model_file(
+        pickled, sha256_file(pickled), [], False
+    )
+    with pytest.raises(GovkitError) as refused:
+        pickle.loads(pickle.dumps(untrusted))(frame)
+    assert refused.value.code == "GK302"

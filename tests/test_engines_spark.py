@@ -93,6 +93,14 @@ def test_spark_and_stream_pick_the_same_rows_given_a_row_id(spark: Any, tmp_path
     by_id = on_spark.sort_values("id").reset_index(drop=True)
     pd.testing.assert_frame_equal(by_id, streamed.sort_values("id").reset_index(drop=True))
     assert len(on_spark) == 100
+    # without a row id, by position: the same rows when both engines read the rows in the same order
+    ordered = tmp_path / "ordered.parquet"
+    frame.to_parquet(ordered, row_group_size=500)
+    by_position = engine_options("stream", sample_rows=100, seed=4)
+    streamed = StreamTable.open(str(ordered), "current", "--data", by_position).sample()
+    options = engine_options("spark", sample_rows=100, seed=4)
+    on_spark = SparkTable.open(in_partitions(spark, frame, 3), "current", "--data", options).sample()
+    pd.testing.assert_frame_equal(on_spark, streamed)
 
 
 def test_spark_refuses_what_it_cannot_read(spark: Any, tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ class Provenance(BaseModel):
     command: str | None = None
     # where the rows were read: {"name": "pandas"} in memory; "arrow-stream" or "spark" with its version,
     # partitions or batch size, the row id, the sample rule and seed, and the rows of each table
-    engine: dict[str, Any] = Field(default_factory=lambda: {"name": "pandas"})
+    engine: dict[str, Any] | None = None  # None: written before engines were recorded (then in memory)
 
 
 class AuditInputs(BaseModel):
@@ -343,6 +343,8 @@ class RunResult(BaseModel):
         data = self.model_dump(mode="json")
         if not data["families"]:
             del data["families"]  # a results file from before schema 1.1 reads back and writes out unchanged
+        if data["provenance"]["engine"] is None:
+            del data["provenance"]["engine"]  # written before engines were recorded: the file keeps its bytes
         if data["since_approved"] is None:
             del data["since_approved"]  # only with a history store: other results keep their bytes
         else:

@@ -34,6 +34,22 @@ def row_keys(values: pd.Series | np.ndarray, seed: int) -> np.ndarray:
     return np.asarray(pd.util.hash_array(mixed), dtype=np.uint64)
 
 
+def bottom_positions(rows: int, k: int, seed: int, chunk: int = 1 << 20) -> np.ndarray:
+    """The positions (sorted) of the ``k`` rows of ``rows`` with the smallest (key, position), keyed by
+    position: the rows ``BottomK`` keeps when no row id is given, found without reading any row."""
+    import numpy as np
+
+    kept_keys = np.empty(0, dtype=np.int64)
+    kept = np.empty(0, dtype=np.int64)
+    for start in range(0, rows, chunk):
+        positions = np.arange(start, min(rows, start + chunk), dtype=np.int64)
+        keys = np.concatenate([kept_keys, signed(row_keys(positions, seed))])
+        positions = np.concatenate([kept, positions])
+        order = np.lexsort((positions, keys))[:k]
+        kept_keys, kept = keys[order], positions[order]
+    return np.sort(kept)
+
+
 def signed(keys: np.ndarray) -> np.ndarray:
     """The keys as int64 with their order kept (Spark has no unsigned 64-bit type)."""
     import numpy as np

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import Batch
 from govkit.engines.arrow_types import column_kinds
 from govkit.engines.options import EngineOptions
-from govkit.engines.sample import KEY_COLUMN, POSITION_COLUMN, SAMPLE_RULE, row_keys, signed
+from govkit.engines.sample import KEY_COLUMN, POSITION_COLUMN, SAMPLE_RULE, bottom_positions, row_keys, signed
 from govkit.engines.session import spark_session
 from govkit.engines.stream import _refuse_reserved
 from govkit.engines.table import Predictor
@@ -114,10 +114,19 @@ class SparkTable:
         from pyspark.sql import functions as F
 
         frame = self.frame
-        if self.rows > self.options.sample_rows:
-            seed, row_id = self.options.seed, self.options.row_id
-            keyed = frame.withColumn(KEY_COLUMN, _key_udf(seed)(F.col(row_id or POSITION_COLUMN)))
-            if row_id is not None and keyed.where(F.col(row_id).isNull()).limit(1).count():
+        seed, row_id = self.options.seed, self.options.row_id
+        if self.rows > self.options.sample_rows and row_id is None:
+            # keyed by position: the chosen positions are known from the row count alone, so one
+            # semi-join picks the rows (no Python pass over every row, no sort)
+            import pandas as pd
+
+            positions = bottom_positions(self.rows, self.options.sample_rows, seed)
+            wanted = frame.sparkSession.createDataFrame(pd.DataFrame({POSITION_COLUMN: positions}))
+            frame = frame.join(F.broadcast(wanted), on=POSITION_COLUMN, how="left_semi")
+        elif self.rows > self.options.sample_rows:
+            assert row_id is not None
+            keyed = frame.withColumn(KEY_COLUMN, _key_udf(seed)(F.col(row_id)))
+            if keyed.where(F.col(row_id).isNull()).limit(1).count():
                 raise coded(
                     "GK209",
                     f"{self.name}: row id column {row_id!r} has empty values; give a column with an id in every row",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import Batch
 from govkit.engines.arrow_types import column_kinds
 from govkit.engines.options import EngineOptions
-from govkit.engines.sample import SAMPLE_RULE, BottomK, row_keys
+from govkit.engines.sample import SAMPLE_RULE, BottomK, bottom_positions, row_keys
 from govkit.engines.table import RESERVED_PREFIX, Predictor
 from govkit.inputs import coded, sha256_file
 from govkit.inputs.files import GZIP_MAGIC, PARQUET_MAGIC, _head, _require_file, _where
@@ -127,17 +127,24 @@ class StreamTable:
 
     def sample(self) -> pd.DataFrame:
         import numpy as np
+        import pandas as pd
 
+        if self.options.row_id is None:
+            # keyed by position: the chosen positions follow from the row count, so each batch is filtered
+            wanted = bottom_positions(self.rows, self.options.sample_rows, self.options.seed)
+            parts = []
+            for frame, offset in self.frames():
+                low, high = np.searchsorted(wanted, [offset, offset + len(frame)])
+                if high > low:
+                    parts.append(frame.iloc[wanted[low:high] - offset])
+            return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         chosen = BottomK(self.options.sample_rows)
         for frame, offset in self.frames():
             positions = np.arange(offset, offset + len(frame), dtype=np.int64)
-            chosen.add(frame, self._keys(frame, positions), positions)
+            chosen.add(frame, self._keys(frame, self.options.row_id), positions)
         return chosen.result()
 
-    def _keys(self, frame: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-        row_id = self.options.row_id
-        if row_id is None:
-            return row_keys(positions, self.options.seed)
+    def _keys(self, frame: pd.DataFrame, row_id: str) -> np.ndarray:
         if frame[row_id].isna().any():
             raise coded(
                 "GK209",

@@ -192,8 +192,9 @@ def _decision_pill(verdict: Verdict, signoff: SignOff) -> str:
     return "pass"
 
 
-def engine_text(engine: dict[str, Any]) -> str:
+def engine_text(engine: dict[str, Any] | None) -> str:
     """Where the rows were read, in words: in memory, or the stream or Spark engine and its sample rule."""
+    engine = engine or {"name": "pandas"}  # results written before engines were recorded ran in memory
     name = engine.get("name", "pandas")
     if name == "pandas":
         return f"in memory ({engine.get('version') or 'pandas'})"

@@ -42,6 +42,7 @@ checks:
   - {id: performance.brier_score, warn_if: {gt: 0.3}}
   - {id: performance.log_loss, warn_if: {gt: 1.0}}
   - {id: performance.roc_auc, warn_if: {lt: 0.6}}
+  - {id: performance.average_precision, warn_if: {lt: 0.5}}
 """
 
 
@@ -112,16 +113,29 @@ def test_stream_above_the_sample_counts_every_row(tmp_path: Path) -> None:
         "sample": 500,
         "seed": 0,
     } in (sampled.provenance.sampling)
-    exact = ("fairness.demographic_parity_ratio", "performance.accuracy", "performance.f1", "performance.brier_score")
-    for check_id in (*exact, "performance.log_loss", "performance.balanced_accuracy", "performance.recall"):
+    exact = ("fairness.demographic_parity_ratio", "performance.accuracy", "performance.f1", "performance.brier_score",
+             "performance.roc_auc")  # fmt: skip
+    others = (
+        "performance.log_loss",
+        "performance.balanced_accuracy",
+        "performance.recall",
+        "performance.average_precision",
+    )
+    for check_id in (*exact, *others):
         a = next(c for c in whole.checks if c.id == check_id).measurement
         b = next(c for c in sampled.checks if c.id == check_id).measurement
         assert b.value == pytest.approx(a.value, rel=1e-12), check_id
         assert b.sample_size == a.sample_size == 3000
-    # by hand: accuracy over all 3000 rows
+    # by hand: accuracy over all 3000 rows; scikit-learn on every row's score
+    from sklearn.metrics import roc_auc_score
+
     expected = float((frame["prediction"] == frame["target"]).mean())
-    accuracy = next(c for c in sampled.checks if c.id == "performance.accuracy").measurement.value
-    assert accuracy == pytest.approx(expected, rel=1e-12)
+    accuracy = next(c for c in sampled.checks if c.id == "performance.accuracy").measurement
+    assert accuracy.value == pytest.approx(expected, rel=1e-12)
+    area = next(c for c in sampled.checks if c.id == "performance.roc_auc").measurement
+    assert area.value == pytest.approx(roc_auc_score(frame["target"] == 1, frame["score"]), rel=1e-12)
+    a_curve = next(c for c in whole.checks if c.id == "performance.roc_auc").measurement.details["roc_curves"]
+    assert area.details["roc_curves"] == a_curve  # the same curve, points and positives
 
 
 def test_sample_is_bottom_k_in_the_files_order(tmp_path: Path) -> None:

@@ -206,8 +206,8 @@ def engine_text(engine: dict[str, Any] | None) -> str:
         parts.append(f"batches of {number(engine['batch_rows'])} rows")
     identity = f", row id {engine['row_id']}" if engine.get("row_id") else ""
     parts.append(
-        f"fairness and performance metrics count every row (ROC AUC and average precision excepted); the checks "
-        f"that read rows see at most "
+        f"fairness and performance metrics count every row (a multiclass model's one-vs-rest areas excepted); the "
+        f"checks that read rows see at most "
         f"{number(engine.get('sample_rows'))} of them, chosen by {engine.get('sample_rule', '')} "
         f"(seed {engine.get('seed', 0)}{identity})"
     )

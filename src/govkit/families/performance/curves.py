@@ -46,11 +46,13 @@ def thin(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[list[fl
     return [round(float(v), 6) for v in x], [round(float(v), 6) for v in y]
 
 
-def roc(truth: np.ndarray, scores: np.ndarray, positive: Any, area: float | None) -> dict[str, Any]:
-    """The ROC curve of ``scores`` for ``truth`` (booleans), as ``evidence.Curve``."""
+def roc(
+    truth: np.ndarray, scores: np.ndarray, positive: Any, area: float | None, weights: np.ndarray | None = None
+) -> dict[str, Any]:
+    """The ROC curve of ``scores`` for ``truth`` (booleans; ``weights``: rows per pair), as ``evidence.Curve``."""
     from sklearn.metrics import roc_curve
 
-    fpr, tpr, _ = roc_curve(truth, scores)
+    fpr, tpr, _ = roc_curve(truth, scores, sample_weight=weights)
     x, y = thin(fpr, tpr)
     return {
         "positive": label_text(positive),
@@ -58,15 +60,17 @@ def roc(truth: np.ndarray, scores: np.ndarray, positive: Any, area: float | None
         "y": y,
         "area": area,
         "points": len(fpr),
-        "rows": int(truth.sum()),
+        "rows": _positives(truth, weights),
     }
 
 
-def precision_recall(truth: np.ndarray, scores: np.ndarray, positive: Any, area: float | None) -> dict[str, Any]:
+def precision_recall(
+    truth: np.ndarray, scores: np.ndarray, positive: Any, area: float | None, weights: np.ndarray | None = None
+) -> dict[str, Any]:
     """The precision-recall curve, recall rising from 0 (as ``evidence.Curve``)."""
     from sklearn.metrics import precision_recall_curve
 
-    precision, recall, _ = precision_recall_curve(truth, scores)
+    precision, recall, _ = precision_recall_curve(truth, scores, sample_weight=weights)
     # scikit-learn lists the points by falling recall; the plot reads them left to right
     x, y = thin(recall[::-1], precision[::-1])
     return {
@@ -75,8 +79,13 @@ def precision_recall(truth: np.ndarray, scores: np.ndarray, positive: Any, area:
         "y": y,
         "area": area,
         "points": len(recall),
-        "rows": int(truth.sum()),
+        "rows": _positives(truth, weights),
     }
+
+
+def _positives(truth: np.ndarray, weights: np.ndarray | None) -> int:
+    """The positive rows (a weighted pair stands for its rows)."""
+    return int(truth.sum()) if weights is None else int(weights[truth].sum())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.families.performance import curves
 from govkit.families.performance.confusion import label_text
 from govkit.families.performance.losses import loss_sums
+from govkit.families.performance.ranking import score_pairs
 from govkit.families.performance.rows import known_targets
 from govkit.results import Measurement
 
@@ -43,27 +44,35 @@ def binary(name: str, y_true: np.ndarray, ctx: AuditContext, details: dict[str, 
         raise ValueError(f"performance.{name} needs the model's scores (predict_proba or --probability-column)")
     scored = np.asarray(ctx.y_score)[known_targets(ctx.y_true.to_numpy())]
     truth = y_true == ctx.positive_label
+    weights = None
+    if ctx.source is not None and name in ("roc_auc", "average_precision"):
+        # on an engine the frame is a sample: every row's score, as distinct pairs weighted by their rows
+        pairs = score_pairs(ctx)
+        scored, truth, weights = pairs.scores, pairs.positive, pairs.counts.astype(np.float64)
     if name in ("roc_auc", "average_precision") and len(np.unique(truth)) < 2:
         what = "ROC AUC" if name == "roc_auc" else "average precision"
         return Measurement(
             inconclusive_reason=f"the target has only one class in the current data; {what} needs both",
-            sample_size=len(truth),
+            sample_size=len(truth) if weights is None else int(weights.sum()),
             details=details,
         )
+    rows = len(truth) if weights is None else int(weights.sum())
     if name == "roc_auc":
-        value = float(metrics.roc_auc_score(truth, scored))
-        details["roc_curves"] = [curves.roc(truth, scored, ctx.positive_label, value)]
-    elif name == "average_precision":
-        value = float(metrics.average_precision_score(truth, scored))
-        details["pr_curves"] = [curves.precision_recall(truth, scored, ctx.positive_label, value)]
-    elif ctx.source is not None:  # on an engine the frame is a sample: the mean loss over every row
+        value = float(metrics.roc_auc_score(truth, scored, sample_weight=weights))
+        details["roc_curves"] = [curves.roc(truth, scored, ctx.positive_label, value, weights)]
+        return Measurement(value=value, sample_size=rows, method="sklearn.metrics.roc_auc", details=details)
+    if name == "average_precision":
+        value = float(metrics.average_precision_score(truth, scored, sample_weight=weights))
+        details["pr_curves"] = [curves.precision_recall(truth, scored, ctx.positive_label, value, weights)]
+        return Measurement(value=value, sample_size=rows, method="sklearn.metrics.average_precision", details=details)
+    if ctx.source is not None:  # on an engine the frame is a sample: the mean loss over every row
         sums = loss_sums(ctx)
         if name == "brier_score":
             details["calibration"] = calibration(ctx)
         return Measurement(
             value=sums.mean(name), sample_size=sums.rows, method=f"sklearn.metrics.{name}", details=details
         )
-    elif name == "log_loss":
+    if name == "log_loss":
         value = float(metrics.log_loss(truth, scored, labels=[False, True]))
     else:
         value = float(metrics.brier_score_loss(truth, scored))

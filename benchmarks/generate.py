@@ -15,6 +15,11 @@ reference distribution and saved with skops, so that govkit loads it as it would
 Everything is cached under ``benchmarks/.cache/``: the data by (rows, seed), the model by seed (it does
 not depend on the number of rows), so reruns start at once.
 
+A half of more than ``CHUNK_ROWS`` rows (the 20M-row engines benchmark) is generated and written
+``CHUNK_ROWS`` rows at a time, one Parquet row group each, drawing from the same seeded stream, so that
+generating it never holds more than one chunk in memory. Smaller halves are one frame, as they always
+were, so the data of those sizes does not change.
+
     python benchmarks/generate.py --rows 100000 --seed 7
 """
 
@@ -37,6 +42,8 @@ TRAIN_ROWS = 50_000
 DEFAULT_SEED = 7
 # Bump when the generator or the model changes, so that stale caches are not reused.
 VERSION = 1
+# A half larger than this is generated and written in chunks (row groups) of this many rows.
+CHUNK_ROWS = 1_000_000
 
 REGIONS = [f"R{i:02d}" for i in range(1, 51)]
 OCCUPATIONS = [
@@ -298,9 +305,12 @@ def ensure(rows: int, seed: int = DEFAULT_SEED, cache: Path = CACHE, verbose: bo
         (reference_rng, "reference", where.reference),
         (current_rng, "current", where.current),
     ):
-        frame = make_frame(rows - half if period == "reference" else half, rng, period)
+        count = rows - half if period == "reference" else half
         temporary = path.with_suffix(".parquet.tmp")
-        frame.to_parquet(temporary, index=False)
+        if count <= CHUNK_ROWS:
+            make_frame(count, rng, period).to_parquet(temporary, index=False)
+        else:
+            _write_chunked(count, rng, period, temporary)
         temporary.replace(path)
     if verbose:
         print(
@@ -308,6 +318,25 @@ def ensure(rows: int, seed: int = DEFAULT_SEED, cache: Path = CACHE, verbose: bo
             f"wrote {where.reference.parent}"
         )
     return where
+
+
+def _write_chunked(rows: int, rng: np.random.Generator, period: str, path: Path) -> None:
+    """``rows`` rows of one period written ``CHUNK_ROWS`` at a time (one row group each), in bounded memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer: pq.ParquetWriter | None = None
+    try:
+        for start in range(0, rows, CHUNK_ROWS):
+            frame = make_frame(min(CHUNK_ROWS, rows - start), rng, period)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            del frame
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema), row_group_size=CHUNK_ROWS)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def load_meta(where: Paths) -> dict:

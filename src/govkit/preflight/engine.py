@@ -35,8 +35,10 @@ class EngineTables:
     def describe(self) -> dict[str, Any]:
         """The engine as provenance records it."""
         described = self.current.describe()
+        described["current"] = self.current.name  # a table or folder has no single file to hash
         described["current_rows"] = self.current.rows
         if self.reference is not None:
+            described["reference"] = self.reference.name
             described["reference_rows"] = self.reference.rows
         if self.reason:
             described["chosen_because"] = self.reason

@@ -158,7 +158,7 @@ def _read(spark: Any, value: str, option: str) -> tuple[Any, str, dict[str, str]
     """A path (Parquet file or folder, Delta folder) or a table name as a DataFrame, its name, its file."""
     local = Path(value)
     looks_like_path = "/" in value or "\\" in value or ":" in value or local.exists()
-    name = local.name if looks_like_path else value
+    name = value  # a path in full (s3://bucket/current/ says more than "current"), or a table name
     try:
         if not looks_like_path:
             return spark.table(value), name, {}

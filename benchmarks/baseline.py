@@ -47,22 +47,72 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class ImportClock:
+    """Wall and CPU seconds spent importing modules, counted at the outermost import only.
+
+    ``builtins.__import__`` and ``importlib.import_module`` are wrapped; an import inside an import is
+    part of its outer one, so each second is counted once. Installed once per process, before the run;
+    a forked worker inherits it and keeps its own count.
+    """
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+        self._depth = 0
+
+    def install(self) -> ImportClock:
+        import builtins
+        import importlib
+
+        builtins.__import__ = self._timed(builtins.__import__)
+        importlib.import_module = self._timed(importlib.import_module)
+        return self
+
+    def _timed(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                self._depth += 1
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    self._depth -= 1
+            started, cpu = time.perf_counter(), time.process_time()
+            self._depth = 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._depth = 0
+                self.wall += time.perf_counter() - started
+                self.cpu += time.process_time() - cpu
+
+        return timed
+
+    def reading(self) -> tuple[float, float]:
+        return self.wall, self.cpu
+
+
+IMPORTS = ImportClock()
+
+
 class Timer:
-    """Wall and CPU time of named phases, in the order they ran, and the peak memory after each."""
+    """Wall and CPU time of named phases, in the order they ran, the seconds of each spent importing
+    (``IMPORTS``, when installed), and the peak memory after each."""
 
     def __init__(self) -> None:
         self.phases: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.imports: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, imported = time.perf_counter(), time.process_time(), IMPORTS.wall
         try:
             yield
         finally:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
             self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+            self.imports[name] = self.imports.get(name, 0.0) + IMPORTS.wall - imported
             self.peak_mb[name] = peak_rss_mb()
 
 
@@ -76,12 +126,14 @@ def run_baseline(
     seed: int = 0,
 ) -> dict[str, Any]:
     timer = Timer()
-    with timer.phase("load"):
+    with timer.phase("read"):
         import pandas as pd
-        import skops.io as sio
 
         reference = pd.read_parquet(reference_path)
         current = pd.read_parquet(current_path)
+    with timer.phase("load model"):
+        import skops.io as sio
+
         model = sio.load(model_path, trusted=trusted_types)
         features = [str(c) for c in model.feature_names_in_]
 
@@ -112,6 +164,7 @@ def run_baseline(
     return {
         "phases": timer.phases,
         "cpu_phases": timer.cpu,
+        "import_phases": timer.imports,
         "peak_mb_after": timer.peak_mb,
         "rows": {"reference": len(reference), "current": len(current)},
         "quality": quality,

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
-from baseline import peak_rss_mb, run_baseline  # noqa: E402
+from baseline import IMPORTS, Timer, peak_rss_mb, run_baseline  # noqa: E402
 
 AUDIT_SEED = 0
 
@@ -45,78 +45,100 @@ def _govkit(where: generate.Paths, meta: dict[str, Any], out: Path) -> dict[str,
     """govkit.audit with the default policy, then the html and json report, timed phase by phase.
 
     The timing wraps govkit's own functions from outside (the phases of govkit.preflight.Preflight,
-    govkit.parallel.merge, govkit.runner.run_check); govkit's code is not changed.
+    govkit.parallel.merge and _warm_up, govkit.runner.run_check); govkit's code is not changed. The
+    forked workers inherit the wrappers and append what they timed to ``<out>/worker-<pid>.jsonl``.
     """
+    import os
+
     import govkit
     import govkit.parallel
     import govkit.preflight
     import govkit.runner
 
-    phases: dict[str, float] = {}
-    cpu: dict[str, float] = {}
-    peak: dict[str, float] = {}
+    timer = Timer()
     per_check: list[dict[str, Any]] = []
+    here = os.getpid()
+    for stale in out.glob("worker-*.jsonl"):
+        stale.unlink()
 
     def timed(name: str, function: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            try:
+            with timer.phase(name):
                 return function(*args, **kwargs)
-            finally:
-                phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
-                cpu[name] = cpu.get(name, 0.0) + time.process_time() - cpu_started
-                peak[name] = peak_rss_mb()
 
         return wrapper
 
-    original_check = govkit.runner.run_check
+    def record(entry: dict[str, Any]) -> None:
+        if os.getpid() == here:
+            per_check.append(entry)
+        else:  # a forked worker: its memory is gone when it ends, a file is not
+            with (out / f"worker-{os.getpid()}.jsonl").open("a", encoding="utf-8") as lines:
+                lines.write(json.dumps(entry) + "\n")
+
+    def measured(what: dict[str, Any], function: Any, *args: Any) -> Any:
+        started, cpu, imported, at = time.perf_counter(), time.process_time(), IMPORTS.wall, time.time()
+        try:
+            return function(*args)
+        finally:
+            what.update(
+                wall_seconds=time.perf_counter() - started,
+                cpu_seconds=time.process_time() - cpu,
+                import_seconds=IMPORTS.wall - imported,
+                started_at=at,
+                ended_at=time.time(),
+                pid=os.getpid(),
+                peak_mb_after=peak_rss_mb(),
+            )
+            record(what)
+
+    original_check, original_warm_up = govkit.runner.run_check, govkit.parallel._warm_up
 
     def run_check(check: Any, ctx: Any) -> Any:
-        cpu_started = time.process_time()
-        result = original_check(check, ctx)
-        per_check.append(
-            {
-                "id": result.id,
-                "family": result.family,
-                "cpu_seconds": time.process_time() - cpu_started,
-                "peak_mb_after": peak_rss_mb(),
-            }
-        )
-        return result
+        what: dict[str, Any] = {"id": check.spec.id, "family": check.spec.id.split(".")[0]}
+        return measured(what, original_check, check, ctx)
+
+    def warm_up(checks: list[Any]) -> None:
+        families = sorted({c.spec.id.split(".")[0] for c in checks})
+        measured({"id": "warm-up", "family": ",".join(families)}, original_warm_up, checks)
 
     # No engine is imported here: govkit imports each one lazily inside the first check that needs it
-    # (evidently in the forked drift worker, the others here), so the families' times below include
-    # those one-off imports, and the total is what a user waits for.
+    # (evidently and great-expectations in the forked workers, the others here), so the families' times
+    # include those one-off imports, and the total is what a user waits for.
     preflight = govkit.preflight.Preflight
-    for phase in ("read_frames", "plan", "predict"):
-        setattr(preflight, phase, timed("before checks", getattr(preflight, phase)))
+    for phase, name in (("read_frames", "read"), ("plan", "load model"), ("predict", "predict")):
+        setattr(preflight, phase, timed(name, getattr(preflight, phase)))
     govkit.parallel.merge = timed("checks", govkit.parallel.merge)  # run_policy imports it when called
-    govkit.runner.run_check = run_check  # run_policy hands the module's run_check to the worker and merge
+    govkit.parallel.start_workers = timed("start workers", govkit.parallel.start_workers)
+    govkit.parallel._warm_up = warm_up
+    govkit.runner.run_check = run_check  # run_policy hands the module's run_check to the workers and merge
 
-    started = time.perf_counter()
-    result = govkit.audit(
-        model=where.model,
-        data=where.current,
-        reference=where.reference,
-        target=meta["target"],
-        sensitive=meta["sensitive"],
-        policy="default",
-        trusted_types=meta["trusted_types"],
-        seed=AUDIT_SEED,
-    )
-    phases["audit"] = time.perf_counter() - started
-    peak["audit"] = peak_rss_mb()
-
-    started, cpu_started = time.perf_counter(), time.process_time()
-    written = govkit.render(result, out / "report", formats=("html", "json"))
-    phases["render"] = time.perf_counter() - started
-    cpu["render"] = time.process_time() - cpu_started
-    peak["render"] = peak_rss_mb()
+    started_at = time.time()
+    with timer.phase("audit"):
+        result = govkit.audit(
+            model=where.model,
+            data=where.current,
+            reference=where.reference,
+            target=meta["target"],
+            sensitive=meta["sensitive"],
+            policy="default",
+            trusted_types=meta["trusted_types"],
+            seed=AUDIT_SEED,
+        )
+    with timer.phase("render"):
+        written = govkit.render(result, out / "report", formats=("html", "json"))
+    workers = [
+        json.loads(line)
+        for path in sorted(out.glob("worker-*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     return {
-        "phases": phases,
-        "cpu_phases": cpu,
-        "peak_mb_after": peak,
+        "phases": timer.phases,
+        "cpu_phases": timer.cpu,
+        "import_phases": timer.imports,
+        "peak_mb_after": timer.peak_mb,
+        "audit_started_at": started_at,
         "per_check": per_check,
+        "worker_checks": workers,
         "verdict": str(result.verdict) if hasattr(result, "verdict") else None,
         "results_json": str(written["json"]),
         "report_html": str(written["html"]),
@@ -137,6 +159,7 @@ def main() -> None:
         raise SystemExit(f"no cached data for {args.rows} rows, seed {args.seed}; run benchmarks/generate.py")
     meta = generate.load_meta(where)
     work = _baseline if args.mode == "baseline" else _govkit
+    IMPORTS.install()
     startup, startup_cpu = time.perf_counter() - STARTED, time.process_time()
     cpu_started = time.process_time()
 

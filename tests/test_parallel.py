@@ -52,14 +52,16 @@ def test_worker_results_come_back_in_policy_order_with_sampling() -> None:
             context.record_sampling("drift", "rows", 10, 5, 0)
         return _result(check, float(len(check.spec.id)))
 
-    checks = _checks("quality.a", "drift.b", "fairness.c", "drift.dd")
-    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], ctx, run_check)
-    results = parallel.merge(checks, ctx, run_check, worker)
-    assert [r.id for r in results] == ["quality.a", "drift.b", "fairness.c", "drift.dd"]
-    assert [r.measurement.value for r in results] == [9.0, 7.0, 10.0, 8.0]
+    checks = _checks("quality.a", "drift.b", "fairness.c", "drift.dd", "quality.ee")
+    workers = parallel.start_workers(checks, ctx, run_check)
+    assert [[c.spec.id for c in w.checks] for w in workers] == [["drift.b", "drift.dd"], ["quality.a", "quality.ee"]]
+    results = parallel.merge(checks, ctx, run_check, workers)
+    assert [r.id for r in results] == ["quality.a", "drift.b", "fairness.c", "drift.dd", "quality.ee"]
+    assert [r.measurement.value for r in results] == [9.0, 7.0, 10.0, 8.0, 10.0]
     ran_in = {r.id: int(r.message) for r in results}
-    assert ran_in["quality.a"] == parent and ran_in["fairness.c"] == parent
-    assert ran_in["drift.b"] != parent and ran_in["drift.dd"] == ran_in["drift.b"]  # one worker
+    assert ran_in["fairness.c"] == parent
+    assert ran_in["drift.b"] != parent and ran_in["drift.dd"] == ran_in["drift.b"]  # one worker per group
+    assert ran_in["quality.a"] not in (parent, ran_in["drift.b"]) and ran_in["quality.ee"] == ran_in["quality.a"]
     assert ctx.sampling == [{"family": "drift", "what": "rows", "population": 10, "sample": 5, "seed": 0}]
 
 

@@ -1,12 +1,13 @@
-"""Run one group of families in a forked worker while the rest run here: two cores, one audit.
+"""Run the slowest families in forked workers while the rest run here: two cores, one audit.
 
-The engines are Python-heavy (importing evidently alone takes seconds), so threads would queue on
-the interpreter lock; a forked worker instead starts with the parent's data already in memory
-(copy-on-write) and returns only the check results. The drift family goes to the worker: it is the
-largest single cost, it shares no memoised work with the others, and it needs the data but not the
-model: the worker starts as soon as the frames are read, imports its engine while the model loads,
-then receives the plan (input columns, task, favourable label) and, for the few checks that need
-them, the model's predictions through a pipe.
+The engines are Python-heavy (importing evidently or great-expectations takes seconds), so threads
+would queue on the interpreter lock; a forked worker instead starts with the parent's data already in
+memory (copy-on-write) and returns only the check results. Two families go to workers of their own:
+drift (evidently) and quality (great-expectations). Each is a large fixed cost, shares no memoised
+work with the others, and needs the data but not the model: the workers start as soon as the frames
+are read and import their engines while the model loads and predicts here. The drift worker then
+receives the plan (input columns, task, favourable label) and, for the few checks that need them, the
+model's predictions through a pipe; the quality worker reads only the frames and starts at once.
 
 If the worker cannot start, crashes or returns nothing, its checks run here as usual: the audit
 never loses a check. Only on Linux, where fork is the normal way to start a process, and only from a
@@ -40,7 +41,13 @@ if TYPE_CHECKING:
 
     RunCheck = Callable[[ResolvedCheck, AuditContext], CheckResult]
 
-WORKER_FAMILIES = frozenset({"drift"})
+# One forked worker per group. Quality's checks read only the frames (never the plan or the predictions).
+WORKER_GROUPS: tuple[frozenset[str], ...] = (frozenset({"drift"}), frozenset({"quality"}))
+WORKER_FAMILIES = frozenset().union(*WORKER_GROUPS)
+PLAN_FREE_FAMILIES = frozenset({"quality"})
+# Imported here before the workers fork, so that it is imported once instead of once per process: both
+# workers' engines import it, and so does scikit-learn here (about 0.5 s of CPU per process).
+SHARED_IMPORTS = ("scipy.stats",)
 DISABLE_VARIABLE = "GOVKIT_PARALLEL"
 PREDICTION_INPUTS = frozenset({"prediction", "probability", "classifier"})
 TIMEOUT_VARIABLE = "GOVKIT_WORKER_TIMEOUT"
@@ -58,6 +65,17 @@ def in_worker(check: ResolvedCheck) -> bool:
     return split_check_id(check.spec.id)[0] in WORKER_FAMILIES
 
 
+def worker_groups(checks: list[ResolvedCheck]) -> list[list[ResolvedCheck]]:
+    """The checks each worker runs, one list per group of ``WORKER_GROUPS`` that has any, in policy order."""
+    groups = [[c for c in checks if split_check_id(c.spec.id)[0] in group] for group in WORKER_GROUPS]
+    return [group for group in groups if group]
+
+
+def needs_plan(checks: list[ResolvedCheck]) -> bool:
+    """Whether these checks read what the plan decides (columns, task, predictions)."""
+    return any(split_check_id(c.spec.id)[0] not in PLAN_FREE_FAMILIES for c in checks)
+
+
 def _needs_predictions(check: ResolvedCheck) -> bool:
     found = find_check(check.spec.id)
     return found is not None and bool(found[1].requires & PREDICTION_INPUTS)
@@ -66,7 +84,10 @@ def _needs_predictions(check: ResolvedCheck) -> bool:
 class Worker:
     """A forked process running some of the checks; see the module docstring."""
 
-    def __init__(self, process: Any, results: Any, messages: Any, needs_plan: bool) -> None:
+    def __init__(
+        self, process: Any, results: Any, messages: Any, needs_plan: bool, checks: list[ResolvedCheck]
+    ) -> None:
+        self.checks = checks
         self._process = process
         self._results = results  # parent's reading end: the worker's results
         self._messages = messages  # parent's writing end: the plan, then the predictions
@@ -75,12 +96,19 @@ class Worker:
 
     @classmethod
     def start(
-        cls, checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck, plan_pending: bool = False
+        cls,
+        checks: list[ResolvedCheck],
+        ctx: AuditContext,
+        run_check: RunCheck,
+        plan_pending: bool = False,
+        others: tuple[Worker, ...] = (),
     ) -> Worker | None:
         """Fork a worker for ``checks``; None when workers are unavailable or the fork fails.
 
         With ``plan_pending`` the context is not complete yet: the worker waits for ``send_plan``
-        (and, if its checks need them, ``send_predictions``) before running any check.
+        (and, if its checks need them, ``send_predictions``) before running any check. ``others`` are
+        the workers already started: the new one closes its copies of their pipes, so that each of
+        them still sees end-of-file when the audit closes its own ends.
         """
         import multiprocessing
 
@@ -93,6 +121,8 @@ class Worker:
 
         def work() -> None:
             send_messages.close()
+            for other in others:
+                other.close_pipes()
             try:
                 _warm_up(checks)
                 coming = _apply_plan(ctx, receive_messages.recv()) if plan_pending else False
@@ -120,7 +150,7 @@ class Worker:
             return None
         send_results.close()  # the parent keeps only the reading end, so a dead worker reads as end-of-file
         receive_messages.close()
-        return cls(process, receive_results, send_messages, plan_pending)
+        return cls(process, receive_results, send_messages, plan_pending, checks)
 
     def send_plan(self, ctx: AuditContext, predictions_coming: bool) -> None:
         """The inputs decided after the fork: columns, task, label, predictions read from columns, and
@@ -140,6 +170,8 @@ class Worker:
 
     def send_predictions(self, ctx: AuditContext) -> None:
         """Hand the model's predictions to the worker, without waiting for it to read them."""
+        if not self._needs_plan:
+            return
         self._send_in_background((ctx.current_predictions, ctx.reference_predictions))
 
     def _send_in_background(self, message: Any) -> None:
@@ -197,10 +229,13 @@ class Worker:
             collected.sampling.extend(sampling)
         return bool(message[0] != "done")
 
-    def stop(self) -> None:
-        """Close the pipes and reap the worker (killing it if it is still running)."""
+    def close_pipes(self) -> None:
         for end in (self._results, self._messages):
             end.close()
+
+    def stop(self) -> None:
+        """Close the pipes and reap the worker (killing it if it is still running)."""
+        self.close_pipes()
         if self._process.is_alive():
             self._process.join(timeout=0.1)
         if self._process.is_alive():
@@ -266,48 +301,92 @@ class Collected:
     cut: tuple[str, str | None] | None = None
 
 
+def start_workers(
+    checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck, plan_pending: bool = False
+) -> list[Worker]:
+    """A worker for each group of ``worker_groups(checks)`` (none when workers are unavailable).
+
+    ``plan_pending`` as for ``Worker.start``; a group whose checks read only the frames starts at once.
+    """
+    import gc
+    import importlib
+
+    groups = worker_groups(checks)
+    if groups and available():
+        for name in SHARED_IMPORTS:
+            with contextlib.suppress(ImportError):  # then each engine finds out for itself
+                importlib.import_module(name)
+    workers: list[Worker] = []
+    # Everything alive now goes to the collector's permanent generation in the workers: their collections
+    # then never walk (and so never write to, copying the page) the objects they share with this process.
+    # Not when the caller has frozen objects of its own: unfreezing afterwards would undo that.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        for group in groups:
+            worker = Worker.start(group, ctx, run_check, plan_pending and needs_plan(group), tuple(workers))
+            if worker is not None:
+                workers.append(worker)
+    finally:
+        if freeze:
+            gc.unfreeze()  # this process collects as before
+    return workers
+
+
 def merge(
     checks: list[ResolvedCheck],
     ctx: AuditContext,
     run_check: RunCheck,
-    worker: Worker | None,
+    worker: Worker | list[Worker] | None,
     limits: Limits | None = None,
     progress: Progress | None = None,
 ) -> list[CheckResult]:
-    """Run the parent's share of ``checks``, collect the worker's, and return all in policy order.
+    """Run the parent's share of ``checks``, collect the workers', and return all in policy order.
 
     ``run_check`` is expected to honour ``limits`` (refusing a check once a limit has passed); a
     worker stopped by a limit has the limit recorded here, so its unfinished checks are refused too.
     """
-    from govkit.results import CheckResult
-
-    side = [c for c in checks if in_worker(c)] if worker is not None else []
-    here = _run_here([c for c in checks if not (worker is not None and in_worker(c))], ctx, run_check, progress)
+    workers = [] if worker is None else [worker] if isinstance(worker, Worker) else list(worker)
+    away = {id(c) for w in workers for c in w.checks}
+    here = _run_here([c for c in checks if id(c) not in away], ctx, run_check, progress)
     there: dict[int, CheckResult] = {}
-    if worker is not None:
-        began = time.monotonic()
-        collected = worker.collect(side, limits)
-        if collected.cut is not None and limits is not None:
-            family, why = collected.cut
-            if why == "budget":
-                limits.spent[family] = math.inf  # the rest of the family is refused, not run here
-        for index, check in enumerate(side):
-            dumped = collected.results.get(index)
-            there[id(check)] = CheckResult.model_validate(dumped) if dumped is not None else run_check(check, ctx)
-        for entry in collected.sampling:
-            if entry not in ctx.sampling:
-                ctx.sampling.append(entry)
-        if progress is not None:
-            for family in dict.fromkeys(split_check_id(c.spec.id)[0] for c in side):
-                mine = [there[id(c)] for c in side if split_check_id(c.spec.id)[0] == family]
-                spent = sum(r.duration_seconds or 0.0 for r in mine) or time.monotonic() - began
-                progress.finished("checks", spent, family=family, checks=len(mine))
+    for each in workers:
+        there.update(_collect(each, ctx, run_check, limits, progress))
     # samples listed family by family in policy order, wherever they were taken, so the record is the same
     # whether or not a worker ran
     families = list(dict.fromkeys(split_check_id(c.spec.id)[0] for c in checks))
     ctx.sampling.sort(key=lambda e: families.index(e["family"]) if e["family"] in families else len(families))
     merged = {**here, **there}
     return [merged[id(c)] for c in checks]
+
+
+def _collect(
+    worker: Worker, ctx: AuditContext, run_check: RunCheck, limits: Limits | None, progress: Progress | None
+) -> dict[int, CheckResult]:
+    """One worker's results by check; a check it did not finish runs here (or is refused by a limit)."""
+    from govkit.results import CheckResult
+
+    side = worker.checks
+    began = time.monotonic()
+    collected = worker.collect(side, limits)
+    if collected.cut is not None and limits is not None:
+        family, why = collected.cut
+        if why == "budget":
+            limits.spent[family] = math.inf  # the rest of the family is refused, not run here
+    there: dict[int, CheckResult] = {}
+    for index, check in enumerate(side):
+        dumped = collected.results.get(index)
+        there[id(check)] = CheckResult.model_validate(dumped) if dumped is not None else run_check(check, ctx)
+    for entry in collected.sampling:
+        if entry not in ctx.sampling:
+            ctx.sampling.append(entry)
+    if progress is not None:
+        for family in dict.fromkeys(split_check_id(c.spec.id)[0] for c in side):
+            mine = [there[id(c)] for c in side if split_check_id(c.spec.id)[0] == family]
+            spent = sum(r.duration_seconds or 0.0 for r in mine) or time.monotonic() - began
+            progress.finished("checks", spent, family=family, checks=len(mine))
+    return there
 
 
 def _run_here(

@@ -49,8 +49,8 @@ def proxy_strength(column: pd.Series, sensitive: pd.Series, seed: int, bins: int
     scores = np.zeros((len(x), g))
     for f in range(folds):
         train, test = fold != f, fold == f
-        counts = np.zeros((k, g))
-        np.add.at(counts, (x[train], groups[train]), 1)
+        # the (category, group) counts of the other folds; bincount of one flat index is np.add.at's sum, faster
+        counts = np.bincount(x[train] * g + groups[train], minlength=k * g).reshape(k, g).astype(float)
         prior = np.bincount(groups[train], minlength=g) / max(train.sum(), 1)
         # a category unseen in the other folds gets the overall shares (smoothed towards them)
         smoothed = (counts + prior * 1.0) / (counts.sum(axis=1, keepdims=True) + 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import shlex
 import sys
@@ -161,9 +162,9 @@ def audit(
         if not options.get("quiet"):
             click.echo(f"  logged to MLflow run {logged}")
     reapproval = history.record(result, request.out)  # after the outputs: a store error cannot lose them
-    # Everything is written: the engines' millions of long-lived objects need no final collection at exit
-    # (it took over a second after a small audit), so they are moved out of the collector's sight.
-    gc.freeze()
+    # Everything is written: the engines' millions of long-lived objects need no final collection when the
+    # process ends (it took over a second after a small audit), so at exit they leave the collector's sight.
+    atexit.register(gc.freeze)
     sys.exit(EXIT_PASSED if result.passed and not reapproval else EXIT_FAILED)
 
 

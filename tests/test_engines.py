@@ -343,3 +343,27 @@ def test_executors_load_the_model_file_with_the_same_trust_rules(tmp_path: Path)
     with pytest.raises(GovkitError) as refused:
         pickle.loads(pickle.dumps(untrusted))(frame)
     assert refused.value.code == "GK302"
+
+
+def test_a_sample_never_passes_the_row_count(tmp_path: Path) -> None:
+    """On a sample the tables' row counts are unknown to great-expectations: the row-count expectation is
+    listed as not learned, with the reason, in the evidence and in the report, instead of passing."""
+    frame = hand_made(900, seed=7)
+    path = tmp_path / "current.parquet"
+    frame.to_parquet(path)
+    policy = tmp_path / "rows.yaml"
+    policy.write_text(
+        "version: 1\nname: rows\ndescription: rows\nchecks:\n"
+        "  - {id: quality.failed_expectations, params: {row_count_band: [0.9, 1.1]}, warn_if: {gt: 0}}\n"
+    )
+    common = {"data": str(path), "reference": str(path), "target": "target", "policy": str(policy)}
+    whole = govkit.audit(**common, engine=govkit.EngineOptions(name="stream"))
+    sampled = govkit.audit(**common, engine=govkit.EngineOptions(name="stream", sample_rows=300))
+    learned = whole.check("quality.failed_expectations").measurement.details
+    assert any(e["expectation_type"] == "expect_table_row_count_to_be_between" for e in learned["expectations"])
+    details = sampled.check("quality.failed_expectations").measurement.details
+    assert not any(e["expectation_type"] == "expect_table_row_count_to_be_between" for e in details["expectations"])
+    reason = next(n for n in details["not_learned"] if n["expectation"] == "expect_table_row_count_to_be_between")
+    assert "sample" in reason["reason"]
+    written = govkit.render(sampled, tmp_path / "report", formats=("html",))
+    assert "the tables&#39; row counts are not compared" in written["html"].read_text()

@@ -40,7 +40,7 @@ class ExpectationRecord(Evidence):
 
 
 class NotLearned(Evidence):
-    """An expectation the reference data could not support for one column, and why."""
+    """An expectation the reference data could not support for one column (or the table: column ""), and why."""
 
     column: str
     expectation: str
@@ -67,7 +67,9 @@ class FailedExpectationsEvidence(_ValidationCounts):
     """Evidence of ``quality.failed_expectations``: every evaluated expectation, in submission order."""
 
     expectations: list[ExpectationRecord]
-    not_learned: list[NotLearned] = Field(description="Columns whose type expectation could not be learned.")
+    not_learned: list[NotLearned] = Field(
+        description="Expectations the reference could not support (a column's type; the row count on a sample)."
+    )
 
     @model_validator(mode="after")
     def _records_match_counts(self) -> FailedExpectationsEvidence:

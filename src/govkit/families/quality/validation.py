@@ -50,7 +50,8 @@ def validate_all(ctx: AuditContext, params: QualityParams) -> Validation:
     """Learn, load and validate the whole suite once."""
     current = _named_by_strings(ctx.current)
     reference = None if ctx.reference is None else _named_by_strings(ctx.reference)
-    planned, not_learned = plan_suite(current, reference, params)
+    sampled = any(entry.get("family") == "engine" for entry in ctx.sampling)  # set before any worker forks
+    planned, not_learned = plan_suite(current, reference, params, sampled)
     results = run_suite(current, planned)
 
     present = set(map(str, current.columns))

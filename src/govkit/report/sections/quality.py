@@ -15,6 +15,7 @@ from govkit.families.quality.evidence import (
     ExpectationRecord,
     ExpectationSuccessShareEvidence,
     FailedExpectationsEvidence,
+    NotLearned,
 )
 from govkit.report.sections.common import first_evidence
 from govkit.report.text import number
@@ -45,20 +46,26 @@ class QualityView:
     evaluated: int | None = None
     passed: int | None = None
     failed: list[FailedRow] = field(default_factory=list)
+    not_learned: list[str] = field(default_factory=list)  # what the reference could not support, and why
 
 
 def build(checks: list[CheckResult]) -> QualityView:
     full = first_evidence(checks, FailedExpectationsEvidence)
     if full is not None:
-        return _view(full.evaluated, full.passed, full.failures)
+        return _view(full.evaluated, full.passed, full.failures, full.not_learned)
     share = first_evidence(checks, ExpectationSuccessShareEvidence)
     if share is not None:
-        return _view(share.evaluated, share.passed, share.failures)
+        return _view(share.evaluated, share.passed, share.failures, [])
     return QualityView()
 
 
-def _view(evaluated: int, passed: int, failures: list[ExpectationRecord]) -> QualityView:
-    return QualityView(evaluated=evaluated, passed=passed, failed=[_row(record) for record in failures])
+def _view(evaluated: int, passed: int, failures: list[ExpectationRecord], missing: list[NotLearned]) -> QualityView:
+    return QualityView(
+        evaluated=evaluated,
+        passed=passed,
+        failed=[_row(record) for record in failures],
+        not_learned=[f"{m.column + ': ' if m.column else ''}{m.expectation}, {m.reason}" for m in missing],
+    )
 
 
 def _row(record: ExpectationRecord) -> FailedRow:

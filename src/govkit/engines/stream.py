@@ -126,6 +126,12 @@ class StreamTable:
             yield chunk
 
     def sample(self) -> pd.DataFrame:
+        try:
+            return self._sample()
+        finally:
+            _release_arrow_memory()
+
+    def _sample(self) -> pd.DataFrame:
         import numpy as np
         import pandas as pd
 
@@ -190,6 +196,7 @@ class StreamRows:
             partials.append(accumulator.update(Batch(frame=frame, labels=labels, scores=scores, offset=offset)))
             if len(partials) >= MERGE_EVERY:
                 partials = [accumulator.merge(partials)]
+        _release_arrow_memory()
         return accumulator.merge(partials)
 
     def release(self) -> None:
@@ -207,6 +214,14 @@ class StreamRows:
         kept = Predictions(labels=outputs.labels, scores=outputs.scores)
         self._outputs.append(kept)
         return kept
+
+
+def _release_arrow_memory() -> None:
+    """Give the memory pyarrow's pool kept from a pass over the file back to the system: it would
+    otherwise stay in this process (and in every worker forked from it) for the rest of the audit."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
 
 
 def _refuse_reserved(columns: list[str], name: str) -> None:

@@ -312,7 +312,8 @@ def source_state() -> dict[str, Any]:
             )
         except (OSError, subprocess.SubprocessError):
             return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
+        # only the newline: `git status --porcelain` starts a line with a space that is part of its format
+        return done.stdout.rstrip("\n") if done.returncode == 0 else ""
 
     changed = [line[3:] for line in git("status", "--porcelain", "--", "src", "checks").splitlines()]
     return {"commit": git("rev-parse", "HEAD") or None, "changed_files": changed}

@@ -37,8 +37,15 @@ def _import_gx() -> Any:
     user's own setting wins.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-
+    try:
+        import great_expectations as gx
+    except SystemExit:
+        # great-expectations imports pyspark's Connect client when pyspark is installed, and that client
+        # exits the interpreter (status 0!) when its own dependencies (grpcio, ...) are missing
+        raise ImportError(
+            "great_expectations could not be imported: pyspark is installed without its Connect dependencies; "
+            "install them with pip install 'pyspark[connect]' (or govkit[spark])"
+        ) from None
     return gx
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from baseline import IMPORTS, Timer, peak_rss_mb, run_baseline  # noqa: E402
 
-AUDIT_SEED = 0
+AUDIT_SEED = generate.AUDIT_SEED
 
 
 def _baseline(where: generate.Paths, meta: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -114,16 +114,7 @@ def _govkit(where: generate.Paths, meta: dict[str, Any], out: Path) -> dict[str,
 
     started_at = time.time()
     with timer.phase("audit"):
-        result = govkit.audit(
-            model=where.model,
-            data=where.current,
-            reference=where.reference,
-            target=meta["target"],
-            sensitive=meta["sensitive"],
-            policy="default",
-            trusted_types=meta["trusted_types"],
-            seed=AUDIT_SEED,
-        )
+        result = govkit.audit(**generate.audit_arguments(where, meta))
     with timer.phase("render"):
         written = govkit.render(result, out / "report", formats=("html", "json"))
     workers = [

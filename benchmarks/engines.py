@@ -59,7 +59,6 @@ import generate  # noqa: E402
 
 ENGINES = ("pandas", "stream", "spark")
 SPARK_CONF = {"spark.master": "local[2]", "spark.driver.memory": "8g"}
-AUDIT_SEED = 0
 POLL_SECONDS = 0.5
 TOLERANCE = 1e-12
 STREAM_RSS_TARGET_MB = 2048
@@ -90,17 +89,7 @@ def child(engine: str, rows: int, seed: int, out: Path) -> None:
     where = generate.paths(rows, seed)
     meta = generate.load_meta(where)
     started = time.perf_counter()
-    result = govkit.audit(
-        model=where.model,
-        data=where.current,
-        reference=where.reference,
-        target=meta["target"],
-        sensitive=meta["sensitive"],
-        policy="default",
-        trusted_types=meta["trusted_types"],
-        seed=AUDIT_SEED,
-        engine=engine_option(engine),
-    )
+    result = govkit.audit(**generate.audit_arguments(where, meta), engine=engine_option(engine))
     audit = time.perf_counter() - started
     started = time.perf_counter()
     written = govkit.render(result, out / "report", formats=("html", "json"))

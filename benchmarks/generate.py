@@ -343,6 +343,24 @@ def load_meta(where: Paths) -> dict:
     return json.loads(where.meta.read_text(encoding="utf-8"))
 
 
+# The seed of every sample govkit takes in the benchmark's audits.
+AUDIT_SEED = 0
+
+
+def audit_arguments(where: Paths, meta: dict) -> dict:
+    """The keyword arguments of the benchmark's ``govkit.audit`` call (default policy), for every harness."""
+    return {
+        "model": where.model,
+        "data": where.current,
+        "reference": where.reference,
+        "target": meta["target"],
+        "sensitive": meta["sensitive"],
+        "policy": "default",
+        "trusted_types": meta["trusted_types"],
+        "seed": AUDIT_SEED,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

@@ -30,8 +30,10 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests examples $(wildcard benchmarks)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	@# pyproject's addopts skip the slow tests; a second -m replaces that filter
-	$(BIN)/python -m pytest -m "slow or not slow"
+	@# pyproject's addopts skip the slow tests; a second -m replaces that filter. The Spark tests run in a
+	@# process of their own: a Spark session leaves a JVM thread behind, and no worker forks beside a thread.
+	$(BIN)/python -m pytest -m "(slow or not slow) and not spark"
+	$(BIN)/python -m pytest -m spark
 
 ## test-fast: the loop while editing: every test except the end-to-end ones on the example (plain `pytest`)
 test-fast: $(VENV)/.test-deps

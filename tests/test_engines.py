@@ -367,3 +367,39 @@ def test_a_sample_never_passes_the_row_count(tmp_path: Path) -> None:
     assert "sample" in reason["reason"]
     written = govkit.render(sampled, tmp_path / "report", formats=("html",))
     assert "the tables&#39; row counts are not compared" in written["html"].read_text()
+
+
+def test_partials_from_spark_are_read_back_with_only_the_names_they_need() -> None:
+    """Every built-in accumulator's partial travels back from an executor and merges to the same summary;
+    bytes naming anything else (a function that runs a command) are refused, naming it, before it runs."""
+    import os
+    import pickle
+
+    from govkit.context import Batch
+    from govkit.engines.partials import dump_partial, load_partial
+    from govkit.families.fairness.counts import CellCounter
+    from govkit.families.performance.confusion import ConfusionCounter
+    from govkit.families.performance.curves import CalibrationCounter
+    from govkit.families.performance.losses import LossCounter
+    from govkit.families.performance.ranking import PairCounter
+
+    frame = hand_made(300, seed=11)
+    batch = Batch(frame=frame, labels=frame["prediction"].to_numpy(), scores=frame["score"].to_numpy())
+    counters = [
+        CellCounter(columns=("group", "region"), target="target", positive_label=1),
+        ConfusionCounter("target"),
+        CalibrationCounter(target="target", positive=frozenset({"1"}), sensitive=("group",)),
+        LossCounter(target="target", positive=1),
+        PairCounter(target="target", positive=1),
+    ]
+    for counter in counters:
+        partial = counter.update(batch)  # type: ignore[attr-defined]
+        travelled = load_partial(dump_partial(partial))
+        assert pickle.dumps(travelled) == pickle.dumps(partial), type(counter).__name__
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, ("true",))
+
+    with pytest.raises(pickle.UnpicklingError, match=r"(posix|os)\.system"):
+        load_partial(pickle.dumps(Payload()))

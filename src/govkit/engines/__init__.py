@@ -7,13 +7,15 @@ name, or a DataFrame given to ``govkit.audit``). Both give the audit two things 
 - a deterministic **sample** of at most ``sample_rows`` rows, in the data's order, for the checks that
   read a frame (data quality, drift, explanations, robustness). When the data has no more rows than
   that, the sample is the data, so every check sees what the in-memory engine sees.
-- **every row**, in batches with the model's outputs (``EngineRows``, an ``AuditContext.source``), for
-  the counting checks (fairness, performance's confusion matrix and calibration counts), which run
-  the families' ``Accumulator``s where the rows are and merge the partial counts.
+- **every row**, in batches with the model's outputs (a ``RowSource``, the ``AuditContext.source``), for
+  the counting checks (fairness; performance's confusion matrix, losses, ranking areas, calibration and
+  error sums), which run the families' ``Accumulator``s where the rows are and merge the partial counts
+  (``partials``: how they come back from Spark).
 
 Modules: ``options`` (the engine's settings), ``arrow_types`` (Arrow types to govkit's column kinds,
-one function for every engine), ``sample`` (the sampling rule both engines share), ``stream`` and
-``spark`` (the two engines), ``session`` (a Spark session from the user's settings).
+one function for every engine), ``sample`` (the sampling rule both engines share), ``table`` (what an
+engine gives for one table), ``stream`` and ``spark`` (the two engines), ``session`` (a Spark session
+from the user's settings), ``partials`` (accumulator partials read back from Spark, names restricted).
 """
 
 from __future__ import annotations

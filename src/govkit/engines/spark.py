@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import Batch
 from govkit.engines.arrow_types import column_kinds
 from govkit.engines.options import EngineOptions
+from govkit.engines.partials import dump_partial
 from govkit.engines.sample import KEY_COLUMN, POSITION_COLUMN, SAMPLE_RULE, bottom_positions, row_keys, signed
 from govkit.engines.session import spark_session
-from govkit.engines.stream import _refuse_reserved
-from govkit.engines.table import Predictor
+from govkit.engines.table import Predictor, refuse_reserved
 from govkit.errors import GovkitError
 from govkit.inputs import coded, sha256_file
 from govkit.inputs.files import PARQUET_MAGIC, _head
@@ -78,7 +78,7 @@ class SparkTable:
             )
         table = cls(frame=frame, name=name, options=options, files=files)
         table.columns = [str(column) for column in frame.columns]
-        _refuse_reserved(table.columns, name)
+        refuse_reserved(table.columns, name)
         if options.row_id is not None and options.row_id not in table.columns:
             raise coded(
                 "GK209",
@@ -265,8 +265,6 @@ def _count_batches(accumulator: Accumulator[Any], label_dtype: Any, has_scores: 
     """The executor-side function: ``accumulator.update`` per batch, one merged partial per partition."""
 
     def count(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        import pickle
-
         import pandas as pd
 
         partials = []
@@ -276,7 +274,7 @@ def _count_batches(accumulator: Accumulator[Any], label_dtype: Any, has_scores: 
             with _errors_to_driver():
                 partials.append(accumulator.update(_as_batch(batch, label_dtype, has_scores)))
         if partials:
-            yield pd.DataFrame({"partial": [pickle.dumps(accumulator.merge(partials))]})
+            yield pd.DataFrame({"partial": [dump_partial(accumulator.merge(partials))]})
 
     return count
 

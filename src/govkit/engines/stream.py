@@ -20,7 +20,7 @@ from govkit.context import Batch
 from govkit.engines.arrow_types import column_kinds
 from govkit.engines.options import EngineOptions
 from govkit.engines.sample import SAMPLE_RULE, BottomK, bottom_positions, row_keys
-from govkit.engines.table import RESERVED_PREFIX, Predictor
+from govkit.engines.table import Predictor, refuse_reserved
 from govkit.inputs import coded, sha256_file
 from govkit.inputs.files import GZIP_MAGIC, PARQUET_MAGIC, _head, _require_file, _where
 
@@ -64,7 +64,7 @@ class StreamTable:
             table._open_csv()
         if table.rows == 0:
             raise coded("GK105", f"{_where(path)}: has a header but no rows; an audit needs data")
-        _refuse_reserved(table.columns, table.name)
+        refuse_reserved(table.columns, table.name)
         if options.row_id is not None and options.row_id not in table.columns:
             raise coded(
                 "GK209",
@@ -222,16 +222,6 @@ def _release_arrow_memory() -> None:
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()
-
-
-def _refuse_reserved(columns: list[str], name: str) -> None:
-    reserved = [column for column in columns if column.startswith(RESERVED_PREFIX)]
-    if reserved:
-        raise coded(
-            "GK116",
-            f"{name}: column {reserved[0]!r} uses the prefix {RESERVED_PREFIX!r}, which govkit's engines reserve; "
-            "rename the column",
-        )
 
 
 def _read_csv_chunks(path: Path, rows: int, text: set[str] | None = None) -> Iterator[pd.DataFrame]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from govkit.inputs import coded
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -38,3 +40,14 @@ class EngineTable(Protocol):
     def describe(self) -> dict[str, Any]:
         """What provenance records about the engine that read this table."""
         ...
+
+
+def refuse_reserved(columns: list[str], name: str) -> None:
+    """GK116 for a column whose name an engine would overwrite with its own working columns."""
+    reserved = [column for column in columns if column.startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise coded(
+            "GK116",
+            f"{name}: column {reserved[0]!r} uses the prefix {RESERVED_PREFIX!r}, which govkit's engines reserve; "
+            "rename the column",
+        )

@@ -1,9 +1,12 @@
-"""The fixed-cost cuts change no number: evidently's figure-free ValueDrift, the collector's setting, the workers."""
+"""The fixed-cost cuts change no number: evidently's drift calculation without its Report, the drift worker's
+import of that calculation alone, the collector's setting, the workers."""
 
 from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import cast
 
@@ -70,14 +73,13 @@ def _stock_evidently(reference: pd.DataFrame, current: pd.DataFrame) -> dict[str
     return found
 
 
-def test_figure_free_value_drift_gives_evidentlys_numbers() -> None:
+def test_evidentlys_drift_calculation_gives_a_stock_reports_numbers() -> None:
     from govkit.families.drift.evidently_adapter import _coded_categories, _display_names, run_evidently
 
     reference, current = _frames()
     kinds: dict[str, Kind] = {"x": "numerical", "y": "numerical", "c": "categorical"}
     ours = run_evidently(reference, current, kinds, dict.fromkeys(kinds), dict.fromkeys(kinds))
-    # evidently's stock metric after ours: its calculation was not replaced for everyone else. It gets the
-    # categories coded as the adapter codes them, so both sum in the same order.
+    # evidently's stock Report gets the categories coded as the adapter codes them, so both sum in one order
     stock = _stock_evidently(*_coded_categories(reference, current, kinds))
     names = _display_names()
     for column, (method, threshold, score, drifted) in stock.items():
@@ -86,19 +88,48 @@ def test_figure_free_value_drift_gives_evidentlys_numbers() -> None:
         assert ours[column]["score"] == score  # bit for bit: the same calculation
         assert ours[column]["drifted"] is drifted
     assert ours["x"]["drifted"] is True and ours["y"]["drifted"] is False  # the frames really differ
+    # a method and threshold the policy names reach evidently as given
+    named = run_evidently(reference, current, {"x": "numerical"}, {"x": "ks"}, {"x": 0.01})
+    from scipy.stats import ks_2samp
+
+    assert named["x"]["method"] == "ks" and named["x"]["threshold"] == 0.01
+    assert named["x"]["score"] == pytest.approx(ks_2samp(reference["x"], current["x"]).pvalue, rel=1e-12)
 
 
-def test_value_drift_keeps_evidentlys_calculation() -> None:
-    from evidently.metrics import ValueDrift
-    from evidently.metrics.column_statistics import ValueDriftCalculation
+# Run in a fresh interpreter: the drift worker's warm-up, then one column through the calculation.
+_WORKER_IMPORT = """
+import json, sys
+import numpy as np, pandas as pd
+from govkit.families.drift import evidently_adapter as adapter
+adapter.warm_up()
+rng = np.random.default_rng(1)
+reference = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(list("abc"), 2000)})
+current = pd.DataFrame({"x": rng.normal(0.2, 1, size=2000), "c": rng.choice(list("abc"), 2000)})
+found = adapter.run_evidently(reference, current, {"x": "numerical", "c": "categorical"}, {"x": None, "c": None},
+                              {"x": None, "c": None})
+print(json.dumps({"found": found, "modules": sorted(m for m in sys.modules if m.startswith("evidently")),
+                  "version": adapter.evidently_version()}))
+"""
 
-    from govkit.families.drift.evidently_adapter import _value_drift
 
-    ours = _value_drift()
-    assert _value_drift() is ours  # one class per process
-    assert issubclass(ours, ValueDrift) and ours is not ValueDrift
-    assert ValueDrift.__calculation_type__ is ValueDriftCalculation
-    assert issubclass(ours.__calculation_type__, ValueDriftCalculation)
+def test_the_drift_workers_warm_up_imports_the_calculation_alone_with_the_same_numbers() -> None:
+    import json
+
+    from govkit.families.drift import evidently_adapter
+
+    done = subprocess.run([sys.executable, "-c", _WORKER_IMPORT], capture_output=True, text=True, check=True)
+    light = json.loads(done.stdout)
+    assert "evidently.ui" not in light["modules"] and "evidently.core.report" not in light["modules"]
+    assert len(light["modules"]) < 100  # the package __init__ alone imports over four hundred
+    from evidently import __version__
+
+    assert light["version"] == __version__
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(list("abc"), 2000)})
+    current = pd.DataFrame({"x": rng.normal(0.2, 1, size=2000), "c": rng.choice(list("abc"), 2000)})
+    kinds: dict[str, Kind] = {"x": "numerical", "c": "categorical"}
+    whole = evidently_adapter.run_evidently(reference, current, kinds, dict.fromkeys(kinds), dict.fromkeys(kinds))
+    assert light["found"] == json.loads(json.dumps(whole))
 
 
 def _check(check_id: str) -> ResolvedCheck:

@@ -1,7 +1,7 @@
 """Data drift between the reference and the current data, with evidently 0.7.
 
-Each feature column is tested on its own with evidently's ``ValueDrift`` metric, all columns in one
-evidently ``Report`` run that every check of this family shares. Evidently picks the test by column
+Each feature column is tested on its own with the calculation of evidently's ``ValueDrift`` metric, once
+per audit for all the checks of this family. Evidently picks the test by column
 type and size unless the policy names one: with more than 1000 reference rows, the normed Wasserstein
 distance for numerical columns and the Jensen-Shannon distance for categorical ones; with fewer, the
 K-S test and the chi-square or Z test (p-values). Evidently decides whether each column drifted; the

@@ -1,8 +1,8 @@
 """Drift of the feature columns: which columns, one evidently run for all of them, and the two checks.
 
 ``drift.drifted_columns_share`` and ``drift.drifted_columns_count`` share one computation per audit
-and parameters: the columns are chosen and screened, sampled, prepared for evidently, tested in one
-evidently ``Report``, and each result gets its effect size and histogram; p-value decisions are then
+and parameters: the columns are chosen and screened, sampled, prepared for evidently, tested by
+evidently's ``ValueDrift`` calculation, and each result gets its effect size and histogram; p-value decisions are then
 corrected for multiple testing.
 """
 

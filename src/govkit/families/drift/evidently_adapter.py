@@ -1,19 +1,26 @@
-"""Every call into evidently 0.7: one ``Report`` of ``ValueDrift`` metrics, method names, version.
+"""Every call into evidently 0.7: its per-column drift calculation, method names, version.
 
-Evidently treats every column it is given as a feature unless told otherwise, so it is given only the
-tested columns, each with an explicit type in a ``DataDefinition``, and the results are checked to
-cover exactly those columns. Evidently picks the test by column type and size unless the policy
-names one, and decides whether each column drifted.
+Each column is tested by ``get_one_column_drift`` (evidently/legacy/calculations/data_drift.py), the
+calculation evidently's own ``ValueDrift`` metric runs (evidently/metrics/column_statistics.py,
+``ValueDriftCalculation.calculate``), with the same options and the column's type given explicitly.
+Evidently picks the test by column type and size unless the policy names one, and decides whether
+the column drifted; scores, methods, thresholds and verdicts are evidently's, unchanged
+(tests/test_speed_fixed_costs.py compares them with a stock ``Report`` of ``ValueDrift`` bit for bit).
 
-``ValueDrift`` also draws plotly figures of every column (about two thirds of its run time) that
-govkit never shows, and evidently 0.7 has no switch for them; so the metric used here is a subclass
-whose calculation is evidently's own, minus the figures. Scores, methods, thresholds and verdicts
-are evidently's, unchanged.
+Going through a ``Report`` would add nothing govkit shows: ``ValueDrift`` draws plotly figures of
+every column (about two thirds of its run time), and ``import evidently`` runs a package ``__init__``
+that imports evidently's whole suite (its UI, LLM tooling, every metric and preset: about 4 s of CPU
+here) while the calculation needs some fifty modules (0.5 s). So the parallel drift worker, a process
+that runs only drift checks and ends with the audit, imports just those modules (``warm_up``); an
+audit running in the caller's process imports evidently as usual.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
+import sys
 from typing import TYPE_CHECKING, Any
 
 from govkit.families.drift.params import METHODS, Kind
@@ -22,38 +29,57 @@ from govkit.families.drift.statistics import finite
 if TYPE_CHECKING:
     import pandas as pd
 
+# What the calculation imports: the drift function, its options and column descriptions, the test registry.
+CALCULATION_MODULES = (
+    "evidently._version",
+    "evidently.legacy.core",
+    "evidently.legacy.options.data_drift",
+    "evidently.legacy.metric_results",
+    "evidently.legacy.calculations.data_drift",
+    "evidently.legacy.calculations.stattests.registry",
+)
+
 
 def warm_up() -> None:
-    """Import evidently ahead of the first check (the parallel worker does this while the model loads)."""
-    from evidently import Report  # noqa: F401
+    """Import the drift calculation ahead of the first check, without evidently's package ``__init__``.
 
-    _value_drift()
+    Called only in the parallel drift worker (``govkit.parallel``), while the model loads in the audit's
+    process. That worker runs nothing but drift checks and exits with the audit, so no other code can
+    see an ``evidently`` package whose ``__init__`` did not run. Should evidently's layout ever refuse
+    this, its partial modules are dropped and evidently is imported as usual.
+    """
+    if "evidently" not in sys.modules and not _import_calculation_alone():
+        importlib.import_module("evidently")
+    for name in CALCULATION_MODULES:
+        importlib.import_module(name)
+
+
+def _import_calculation_alone() -> bool:
+    """Import ``CALCULATION_MODULES`` under an ``evidently`` package whose ``__init__`` is not run."""
+    spec = importlib.util.find_spec("evidently")
+    if spec is None or spec.submodule_search_locations is None:
+        return False  # not installed: the check's own import says so
+    # the package's module object, its path set, its code not executed: submodules import beneath it
+    sys.modules["evidently"] = importlib.util.module_from_spec(spec)
+    try:
+        for name in CALCULATION_MODULES:
+            importlib.import_module(name)
+    except Exception:
+        for name in [n for n in sys.modules if n == "evidently" or n.startswith("evidently.")]:
+            del sys.modules[name]
+        return False
+    return True
 
 
 @functools.cache
-def _value_drift() -> Any:
-    """evidently's ``ValueDrift`` with a calculation that builds no figures (one class per process).
+def _calculation() -> tuple[Any, Any, Any, Any, Any]:
+    """evidently's drift function and the types it takes (imported once per process)."""
+    from evidently.legacy.calculations.data_drift import get_one_column_drift
+    from evidently.legacy.core import ColumnType
+    from evidently.legacy.metric_results import DatasetColumns, DatasetUtilityColumns
+    from evidently.legacy.options.data_drift import DataDriftOptions
 
-    Evidently binds a calculation to the metric named in its generic base
-    (evidently/core/metric_types.py, ``MetricCalculation.__init_subclass__``); the subclass names its
-    own metric there, so evidently's ``ValueDrift`` keeps its calculation for everyone else.
-    """
-    from evidently.core.metric_types import SingleValueCalculation
-    from evidently.metrics import ValueDrift
-    from evidently.metrics.column_statistics import ValueDriftCalculation
-
-    class GovkitValueDrift(ValueDrift):
-        """ValueDrift, computed by ``FigureFreeCalculation``."""
-
-    class FigureFreeCalculation(ValueDriftCalculation):
-        __orig_bases__ = (SingleValueCalculation[GovkitValueDrift],)
-
-        def _render(self, result: Any, options: Any, color_options: Any) -> list[Any]:
-            return []  # the widgets of evidently's own report; govkit reads the score and the test only
-
-    if GovkitValueDrift.__calculation_type__ is not FigureFreeCalculation:
-        raise RuntimeError("evidently no longer binds a calculation to its metric as govkit expects")
-    return GovkitValueDrift
+    return get_one_column_drift, ColumnType, DataDriftOptions, DatasetColumns, DatasetUtilityColumns
 
 
 def run_evidently(
@@ -63,46 +89,44 @@ def run_evidently(
     methods: dict[str, str | None],
     thresholds: dict[str, float | None],
 ) -> dict[str, dict[str, Any]]:
-    """One evidently Report, a ValueDrift metric per column: column -> method, threshold, score, drifted."""
+    """Evidently's drift test of each column: column -> method, threshold, score, drifted.
+
+    Each column is given to evidently as ``ValueDrift`` gives it: the frames, the column's type, the
+    policy's method and threshold (or None, for evidently's choice) and no histogram size of its own.
+    """
     if not kinds:
         return {}
-    from evidently import DataDefinition, Dataset, Report
-
-    value_drift = _value_drift()
-    # Every list is given, even empty, so that evidently infers no type and adds no column of its own
-    # (evidently/core/datasets.py, PandasDataset.__init__ infers the lists left as None).
-    definition = DataDefinition(
-        numerical_columns=[c for c, k in kinds.items() if k == "numerical"],
-        categorical_columns=[c for c, k in kinds.items() if k == "categorical"],
-        text_columns=[],
-        datetime_columns=[],
-        unknown_columns=[],
-        list_columns=[],
-    )
-    metrics = [value_drift(column=c, method=methods[c], threshold=thresholds[c]) for c in kinds]
-    # include_tests makes ValueDrift attach evidently's own drift decision as a test result
-    report = Report(metrics, include_tests=True)
+    one_column_drift, column_type, options_type, dataset_columns, utility_columns = _calculation()
     ref_frame, cur_frame = _coded_categories(reference[list(kinds)], current[list(kinds)], kinds)
-    snapshot = report.run(
-        Dataset.from_pandas(cur_frame, data_definition=definition),
-        Dataset.from_pandas(ref_frame, data_definition=definition),
-    )
     found: dict[str, dict[str, Any]] = {}
-    for result in snapshot.metric_results.values():
-        config = result.metric_value_location.metric.params
-        column = config["column"]
-        tests = [t for t in result.tests if t.id == "drift"]
-        if not tests:
-            raise RuntimeError(f"evidently gave no drift decision for column {column!r}")
+    for column, kind in kinds.items():
+        typed = column_type.Numerical if kind == "numerical" else column_type.Categorical
+        drift = one_column_drift(
+            current_data=cur_frame,
+            reference_data=ref_frame,
+            column_name=column,
+            options=options_type(
+                all_features_stattest=methods[column], all_features_threshold=thresholds[column], nbinsx=None
+            ),
+            dataset_columns=dataset_columns(
+                utility_columns=utility_columns(date=None, id=None, target=None, prediction=None),
+                target_type=None,
+                task=None,
+                num_feature_names=[column] if kind == "numerical" else [],
+                cat_feature_names=[column] if kind == "categorical" else [],
+                text_feature_names=[],
+                datetime_feature_names=[],
+                target_names=None,
+            ),
+            column_type=typed,
+            agg_data=True,
+        )
         found[column] = {
-            "method": method_name(config.get("method")),
-            "threshold": finite(config.get("threshold")),
-            "score": finite(result.value),
-            "drifted": getattr(tests[0].status, "value", tests[0].status) == "FAIL",
+            "method": method_name(methods[column] if methods[column] is not None else drift.stattest_name),
+            "threshold": finite(thresholds[column] if thresholds[column] is not None else drift.stattest_threshold),
+            "score": finite(drift.drift_score),
+            "drifted": bool(drift.drift_detected),
         }
-    if set(found) != set(kinds):
-        # Never report a column evidently did not test, or hide one it tested that was not asked for.
-        raise RuntimeError(f"evidently tested {sorted(found)} instead of {sorted(kinds)}")
     return found
 
 
@@ -153,6 +177,6 @@ def _display_names() -> dict[str, str]:
 
 
 def evidently_version() -> str:
-    from evidently import __version__
+    from evidently._version import __version__
 
     return str(__version__)

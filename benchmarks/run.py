@@ -83,14 +83,16 @@ def _family_rows(g: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for check in g["per_check"] + g.get("worker_checks", []):
         for family in check["family"].split(","):
             row = families.setdefault(
-                family, {"wall": 0.0, "cpu": 0.0, "imports": 0.0, "where": "this process", "ends_at": 0.0}
+                family, {"wall": 0.0, "cpu": 0.0, "imports": 0.0, "places": set(), "ends_at": 0.0}
             )
             row["wall"] += check["wall_seconds"]
             row["cpu"] += check["cpu_seconds"]
             row["imports"] += check["import_seconds"]
             row["ends_at"] = max(row["ends_at"], check["ended_at"] - g["audit_started_at"])
-            if check in g.get("worker_checks", []):
-                row["where"] = "worker"
+            row["places"].add("worker" if check in g.get("worker_checks", []) else "here")
+    for row in families.values():
+        places = row.pop("places")
+        row["where"] = "worker" if places == {"worker"} else "partly in a worker" if "worker" in places else "here"
     return families
 
 
@@ -124,7 +126,7 @@ def breakdown(baseline: dict[str, Any], govkit: dict[str, Any]) -> list[dict[str
         row = families.get(name)
         rows.append(
             {
-                "phase": name if row is None or row["where"] != "worker" else f"{name} (worker)",
+                "phase": name if row is None or row["where"] == "here" else f"{name} ({row['where']})",
                 "baseline": (bp.get(name), bi.get(name), bc.get(name)),
                 "govkit": (row["wall"], row["imports"], row["cpu"]) if row else (None, None, None),
                 "ends_at": row["ends_at"] if row else None,

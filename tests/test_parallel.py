@@ -101,7 +101,34 @@ def test_the_worker_starts_before_predictions_and_receives_them(adult_build) -> 
         assert together.check(check_id).status == alone.check(check_id).status
         assert together.check(check_id).measurement.value == pytest.approx(alone.check(check_id).measurement.value)
     assert together.check("drift.prediction_drift").measurement.value is not None
+    # the robustness checks the drift worker takes give what they give here, to the last bit
+    for result in together.checks:
+        if result.family == "robustness":
+            twin = alone.check(result.id)
+            assert (result.status, result.measurement.value) == (twin.status, twin.measurement.value), result.id
+            assert result.measurement.details == twin.measurement.details, result.id
     assert together.provenance.sampling == alone.provenance.sampling
+
+
+def test_the_drift_worker_takes_the_robustness_checks_that_never_touch_the_model() -> None:
+    checks = _checks(
+        "quality.expectation_success_share", "drift.prediction_drift", "robustness.weak_segments",
+        "robustness.perturbation_flip_rate", "drift.drifted_columns_share", "robustness.duplicate_rows",
+        "robustness.counterfactual_flip_rate", "robustness.single_feature_leakage", "explain.proxy_features",
+    )  # fmt: skip
+    drift, quality = parallel.worker_groups(checks)
+    assert [c.spec.id for c in drift] == [
+        "drift.prediction_drift", "robustness.weak_segments", "drift.drifted_columns_share",
+        "robustness.duplicate_rows", "robustness.single_feature_leakage",
+    ]  # fmt: skip
+    assert [c.spec.id for c in quality] == ["quality.expectation_success_share"]
+    # the model's checks stay in the process that loads the model
+    assert not any(parallel.in_worker(c) for c in checks if "flip_rate" in c.spec.id or c.spec.id.startswith("explain"))
+    # what needs the predictions runs last, so the worker waits for them only when nothing else is left
+    assert [drift[i].spec.id for i in parallel.run_order(drift)] == [
+        "drift.drifted_columns_share", "robustness.duplicate_rows", "robustness.single_feature_leakage",
+        "drift.prediction_drift", "robustness.weak_segments",
+    ]  # fmt: skip
 
 
 def test_a_failed_prediction_stops_the_worker_and_reports_one_line(adult_build, tmp_path) -> None:

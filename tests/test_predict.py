@@ -22,9 +22,13 @@ def data() -> tuple[pd.DataFrame, np.ndarray]:
     return frame, y
 
 
-@pytest.mark.parametrize("chunk", [1000, 128])
-def test_pipeline_outputs_match_predict_and_predict_proba(data, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(predict, "CHUNK_ROWS", chunk)
+@pytest.mark.parametrize(("first", "chunk_bytes"), [(2000, predict.CHUNK_BYTES), (64, 4096), (100, 1)])
+def test_pipeline_outputs_match_predict_and_predict_proba(
+    data, first: int, chunk_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one chunk; a first chunk of 64 rows then chunks of 4096 bytes (128 rows of 4 float64 columns); 100 each
+    monkeypatch.setattr(predict, "CHECK_ROWS", first)
+    monkeypatch.setattr(predict, "CHUNK_BYTES", chunk_bytes)
     frame, y = data
     model = Pipeline(
         [
@@ -103,3 +107,22 @@ def test_float32_probabilities_are_a_float64_distribution(data) -> None:
     np.testing.assert_allclose(outputs.probabilities.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     np.testing.assert_allclose(outputs.probabilities, own, rtol=1e-5, atol=1e-7)
     log_loss(y, outputs.probabilities)  # no "do not sum to one" warning (warnings are errors in the tests)
+
+
+def test_chunks_are_sized_by_the_bytes_of_the_transformed_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scipy import sparse
+
+    monkeypatch.setattr(predict, "CHUNK_BYTES", 16 * 2**20)
+    # 2,000 rows of 135 float64 columns: 1,080 bytes a row, so 15,534 rows make 16 MiB
+    assert predict.chunk_rows(np.zeros((2000, 135)), 2000) == 16 * 2**20 // 1080
+    # a narrow matrix stops at the row cap, a very wide one at the first chunk's size
+    assert predict.chunk_rows(np.zeros((2000, 2)), 2000) == predict.MAX_CHUNK_ROWS
+    assert predict.chunk_rows(np.zeros((2000, 20_000)), 2000) == predict.CHECK_ROWS
+    # sparse: the stored values and indices count, not the dense shape
+    wide = sparse.random(2000, 100_000, density=0.0001, format="csr", random_state=0)
+    stored = wide.data.nbytes + wide.indices.nbytes + wide.indptr.nbytes
+    assert predict.chunk_rows(wide, 2000) == min(predict.MAX_CHUNK_ROWS, 16 * 2**20 * 2000 // stored)
+    frame = pd.DataFrame({"a": np.zeros(2000), "b": np.zeros(2000, dtype=np.int32)})  # 12 bytes a row
+    assert predict.chunk_rows(frame, 2000) == predict.MAX_CHUNK_ROWS
+    monkeypatch.setattr(predict, "CHUNK_BYTES", 12 * 3000)
+    assert predict.chunk_rows(frame, 2000) == 3000

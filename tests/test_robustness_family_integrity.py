@@ -54,6 +54,22 @@ def test_planted_duplicates_are_counted_as_pandas_counts_them() -> None:
     assert measurement.details["examples"] == [1000, 1001, 1002, 1003]
 
 
+def test_row_hashes_are_pandas_hashes_of_the_frame_of_those_columns() -> None:
+    from govkit.families.robustness.integrity import row_hashes
+
+    frame = customers(2000, 3)
+    frame["kind"] = pd.Categorical(np.where(frame["age"] > 40, "older", "younger"))
+    frame.loc[::7, "plan"] = None
+    columns = ["age", "plan", "spend", "kind", "churned"]
+    # what the hashes are defined as: pandas' hash of a frame of those columns, numbers read as floats
+    as_floats = {c: frame[c].astype(float) if c in ("age", "spend", "churned") else frame[c] for c in columns}
+    expected = pd.util.hash_pandas_object(pd.DataFrame(as_floats), index=False).to_numpy()
+    assert np.array_equal(row_hashes(frame, columns), expected)
+    assert np.array_equal(row_hashes(frame, columns[:2]), pd.util.hash_pandas_object(
+        pd.DataFrame({"age": frame["age"].astype(float), "plan": frame["plan"]}), index=False
+    ).to_numpy())  # fmt: skip
+
+
 def test_rows_shared_with_the_reference_match_even_when_the_dtypes_differ() -> None:
     current = customers(500, seed=2)
     reference = pd.concat([customers(800, seed=3), current.iloc[:25]], ignore_index=True)

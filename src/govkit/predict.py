@@ -4,7 +4,14 @@ Naively, labels and scores cost two full passes (``predict`` and ``predict_proba
 re-runs a pipeline's preprocessing. Here a pipeline's preprocessing runs once per chunk of rows,
 and for classifiers whose ``predict`` is by definition the most probable class the labels are
 read off the probabilities: verified against ``predict`` on the first rows before it is relied on.
-Chunking bounds the memory of the transformed matrix.
+
+Chunks are sized by the bytes of the transformed matrix, not by rows: about ``CHUNK_BYTES`` each, worked
+out from the first chunk (``CHECK_ROWS`` rows). That bounds the memory of the transformed matrix and
+keeps it fast. A chunk matrix of a hundred megabytes or more is fresh memory every time: the kernel
+maps and zeroes it on each allocation, and the copies of a ``ColumnTransformer`` run out of cache. On
+the benchmark's pipeline (135 encoded columns), predicting 500,000 rows took 5.2 s in chunks of
+100,000 rows (108 MB, 2.1 s of it in the kernel) and 2.2 s in chunks of 15,000 (16 MB). Each row's
+prediction is its own, so the chunk size changes no output.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-CHUNK_ROWS = 100_000
-CHECK_ROWS = 2_000
+CHUNK_BYTES = 16 * 2**20
+CHECK_ROWS = 2_000  # the first chunk: the argmax shortcut is checked on it and the chunk size measured
+MAX_CHUNK_ROWS = 100_000  # a narrow matrix: chunks past this gain nothing
 
 # scikit-learn estimators whose predict() is classes_[argmax(predict_proba())] by construction
 # (unlike, say, SVC, whose Platt-scaled probabilities can disagree with its decisions).
@@ -61,15 +69,19 @@ def model_outputs(model: Any, inputs: pd.DataFrame, favourable: Sequence[Any] = 
     label_parts: list[np.ndarray] = []
     matrix_parts: list[np.ndarray] = []
     with quiet_feature_names():
-        for start in range(0, len(inputs), CHUNK_ROWS):
-            chunk = inputs.iloc[start : start + CHUNK_ROWS]
+        start, size = 0, CHECK_ROWS
+        while start < len(inputs):
+            chunk = inputs.iloc[start : start + size]
             matrix = preprocess.transform(chunk) if preprocess is not None else chunk
+            if start == 0:
+                size = chunk_rows(matrix, len(chunk))
+            start += len(chunk)
             if not scored:
                 label_parts.append(np.asarray(final.predict(matrix)))
                 continue
             probabilities = np.asarray(final.predict_proba(matrix))
             matrix_parts.append(probabilities)
-            if shortcut and start == 0:
+            if shortcut and len(label_parts) == 0:
                 head = matrix[:CHECK_ROWS] if not hasattr(matrix, "iloc") else matrix.iloc[:CHECK_ROWS]
                 expected = np.asarray(final.predict(head))
                 shortcut = bool(np.array_equal(expected, ordered[np.argmax(probabilities[: len(expected)], axis=1)]))
@@ -87,6 +99,23 @@ def model_outputs(model: Any, inputs: pd.DataFrame, favourable: Sequence[Any] = 
     summed = full[:, positions].sum(axis=1).astype(float) if len(positions) > 1 else None
     scores = np.clip(summed, 0.0, 1.0) if summed is not None else full[:, positions[0]] if positions else None
     return Predictions(labels=labels, scores=scores, probabilities=full, classes=list(ordered))
+
+
+def chunk_rows(matrix: Any, rows: int) -> int:
+    """Rows per chunk so that a chunk's transformed matrix takes about ``CHUNK_BYTES``.
+
+    The first chunk's matrix (``rows`` rows) gives the bytes per row: a numpy array's, a scipy sparse
+    matrix's stored values and indices, a pandas frame's columns. Between ``CHECK_ROWS`` and ``MAX_CHUNK_ROWS``.
+    """
+    if hasattr(matrix, "memory_usage"):  # a pandas frame (a model fed the frame, or set_output="pandas")
+        size = int(matrix.memory_usage(index=False, deep=False).sum())
+    elif hasattr(matrix, "indptr"):  # scipy sparse CSR/CSC
+        size = sum(int(getattr(matrix, part).nbytes) for part in ("data", "indices", "indptr"))
+    else:
+        size = int(getattr(matrix, "nbytes", 0))
+    if size <= 0 or rows <= 0:
+        return MAX_CHUNK_ROWS
+    return max(CHECK_ROWS, min(MAX_CHUNK_ROWS, CHUNK_BYTES * rows // size))
 
 
 def _as_float64(matrix: np.ndarray) -> np.ndarray:

@@ -119,7 +119,7 @@ def run_evidently(
                 target_names=None,
             ),
             column_type=typed,
-            agg_data=True,
+            agg_data=False,
         )
         found[column] = {
             "method": method_name(methods[column] if methods[column] is not None else drift.stattest_name),

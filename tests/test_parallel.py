@@ -101,9 +101,9 @@ def test_the_worker_starts_before_predictions_and_receives_them(adult_build) -> 
         assert together.check(check_id).status == alone.check(check_id).status
         assert together.check(check_id).measurement.value == pytest.approx(alone.check(check_id).measurement.value)
     assert together.check("drift.prediction_drift").measurement.value is not None
-    # the robustness checks the drift worker takes give what they give here, to the last bit
+    # the checks the drift and explain workers take give what they give here, to the last bit
     for result in together.checks:
-        if result.family == "robustness":
+        if result.family in ("robustness", "explain"):
             twin = alone.check(result.id)
             assert (result.status, result.measurement.value) == (twin.status, twin.measurement.value), result.id
             assert result.measurement.details == twin.measurement.details, result.id
@@ -241,3 +241,49 @@ def test_no_fork_from_a_parent_running_other_threads() -> None:
     worker = parallel.Worker.start(_checks("drift.b"), _context(), lambda c, x: _result(c, 1.0))
     assert worker is not None
     worker.stop()
+
+
+def test_the_explain_worker_is_for_models_made_of_scikit_learn_estimators_only() -> None:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+
+    class Custom(LogisticRegression):  # defined here, not in scikit-learn
+        pass
+
+    encode = ColumnTransformer([("c", OneHotEncoder(), ["c"])], remainder="passthrough")
+    assert parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", HistGradientBoostingClassifier())]))
+    assert parallel.scikit_learn_only(FunctionTransformer())
+    assert not parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", Custom())]))
+    assert not parallel.scikit_learn_only(ColumnTransformer([("c", Custom(), ["c"])]))
+    stacked = StackingClassifier([("a", LogisticRegression()), ("b", Custom())])
+    assert not parallel.scikit_learn_only(stacked)
+    xgboost = pytest.importorskip("xgboost")
+    assert not parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", xgboost.XGBClassifier())]))
+
+
+def test_a_worker_forked_after_this_process_ran_openmp_still_predicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GNU OpenMP's pool does not survive a fork: without the one-thread limit this child would wait forever."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    monkeypatch.setenv(parallel.TIMEOUT_VARIABLE, "60")  # a hang fails the test instead of stalling it
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(20_000, 6))
+    labels = (features[:, 0] + rng.normal(size=20_000) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(features, labels)
+    expected = float(model.predict_proba(features)[:, 1].sum())  # this process has now run OpenMP regions
+    parent = os.getpid()
+
+    def run_check(check: ResolvedCheck, context: AuditContext) -> CheckResult:
+        return _result(check, float(model.predict_proba(features)[:, 1].sum()))
+
+    checks = _checks("explain.x")
+    worker = parallel.Worker.start(checks, _context(), run_check, one_openmp_thread=True)
+    assert worker is not None
+    collected = worker.collect(checks)
+    assert 0 in collected.results, "the worker did not answer: OpenMP hung after the fork"
+    assert collected.results[0]["measurement"]["value"] == expected
+    assert int(collected.results[0]["message"]) != parent

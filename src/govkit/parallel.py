@@ -11,6 +11,15 @@ model's predictions through a pipe; the quality worker reads only the frames and
 The drift worker also takes the robustness checks that never touch the model (duplicate rows,
 leakage, weak segments...), running every check that needs no prediction before waiting for them.
 
+A third worker, the explain worker, forks once the model is loaded (``start_model_worker``): it has
+the model and the frames, computes the SHAP explanations while the model predicts here, and keeps
+shap (with numba and matplotlib, which shap imports) out of the audit's own process. Forking after a
+model is loaded has one hazard: GNU OpenMP's thread pool does not survive a fork, so a child that
+starts a team of threads after its parent ran one waits forever. The explain worker therefore runs
+with OpenMP limited to one thread (threadpoolctl), which needs no team, and only for models made of
+scikit-learn's own estimators, whose threads that limit governs (tests/test_parallel.py runs one after
+the parent used OpenMP). XGBoost, LightGBM, CatBoost and other code keep their explanations here.
+
 If the worker cannot start, crashes or returns nothing, its checks run here as usual: the audit
 never loses a check. Only on Linux, where fork is the normal way to start a process, and only from a
 single-threaded parent (a library caller running audits in threads gets them without the worker).
@@ -54,6 +63,8 @@ PLAN_FREE_FAMILIES = frozenset({"quality"})
 # its columns tested, waits for those predictions with nothing to do (at 1M rows: 2 s of robustness
 # checks here, beside 7 s of the worker waiting).
 BORROWED_BY_DRIFT = frozenset({"robustness"})
+# Forked once the model is loaded (see the module docstring): its checks need the model, not the predictions.
+MODEL_FAMILIES = frozenset({"explain"})
 # Imported here before the workers fork, so that it is imported once instead of once per process: both
 # workers' engines import it, and so does scikit-learn here (about 0.5 s of CPU per process).
 SHARED_IMPORTS = ("scipy.stats",)
@@ -127,13 +138,15 @@ class Worker:
         run_check: RunCheck,
         plan_pending: bool = False,
         others: tuple[Worker, ...] = (),
+        one_openmp_thread: bool = False,
     ) -> Worker | None:
         """Fork a worker for ``checks``; None when workers are unavailable or the fork fails.
 
         With ``plan_pending`` the context is not complete yet: the worker waits for ``send_plan``
         (and, if its checks need them, ``send_predictions``) before running any check. ``others`` are
         the workers already started: the new one closes its copies of their pipes, so that each of
-        them still sees end-of-file when the audit closes its own ends.
+        them still sees end-of-file when the audit closes its own ends. With ``one_openmp_thread`` the
+        checks run with OpenMP limited to one thread (a worker forked after the model was loaded).
         """
         import multiprocessing
 
@@ -149,6 +162,10 @@ class Worker:
             for other in others:
                 other.close_pipes()
             try:
+                if one_openmp_thread:
+                    from threadpoolctl import threadpool_limits
+
+                    threadpool_limits(limits=1, user_api="openmp")  # for the rest of this process's life
                 _warm_up(checks)
                 coming = _apply_plan(ctx, receive_messages.recv()) if plan_pending else False
                 sampled = sampled_before
@@ -360,6 +377,63 @@ def start_workers(
         if freeze:
             gc.unfreeze()  # this process collects as before
     return workers
+
+
+def start_model_worker(
+    checks: list[ResolvedCheck], ctx: AuditContext, run_check: RunCheck, others: list[Worker]
+) -> Worker | None:
+    """The explain worker, forked now that ``ctx.model`` is loaded and before it predicts here.
+
+    None when workers are unavailable, the policy has no such check, or the model is not made of
+    scikit-learn estimators only (see the module docstring); its checks then run here.
+    """
+    import gc
+
+    mine = [c for c in checks if split_check_id(c.spec.id)[0] in MODEL_FAMILIES]
+    if not mine or ctx.model is None or not available() or not scikit_learn_only(ctx.model):
+        return None
+    freeze = gc.get_freeze_count() == 0  # as in start_workers
+    if freeze:
+        gc.freeze()
+    try:
+        return Worker.start(mine, ctx, run_check, others=tuple(others), one_openmp_thread=True)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def scikit_learn_only(model: Any) -> bool:
+    """Whether ``model`` and every estimator inside it (pipeline steps, column transformers' parts, the
+    members of a stacking or voting ensemble, a wrapped estimator) is one of scikit-learn's own classes."""
+    seen: set[int] = set()
+
+    def own(part: Any) -> bool:
+        if id(part) in seen:
+            return True
+        seen.add(id(part))
+        if not type(part).__module__.startswith("sklearn."):
+            return False
+        return all(own(inner) for inner in _estimators_inside(part))
+
+    return own(model)
+
+
+def _estimators_inside(part: Any) -> list[Any]:
+    """The estimators a scikit-learn meta-estimator holds: in (name, estimator, ...) lists such as
+    ``steps``, ``transformers`` and ``estimators``, fitted lists (``estimators_``), or one attribute."""
+    found: list[Any] = []
+    for name in ("steps", "transformers", "transformers_", "estimators"):
+        for entry in getattr(part, name, None) or []:
+            if isinstance(entry, tuple):
+                found += [item for item in entry[1:2] if not isinstance(item, str) and item is not None]
+    fitted = getattr(part, "estimators_", None)
+    if isinstance(fitted, list):  # stacking, voting, bagging (a gradient boosting's trees are an array)
+        found += [item for item in fitted if not isinstance(item, (str, list, tuple))]
+    for name in ("estimator", "base_estimator", "estimator_", "final_estimator", "final_estimator_"):
+        item = getattr(part, name, None)
+        if item is not None and not isinstance(item, str):
+            found.append(item)
+    return found
 
 
 def merge(

@@ -184,7 +184,8 @@ def run_policy(
     ``inputs`` is a complete ``AuditContext``, or a ``Preflight`` whose phases the runner drives: it
     reads the frames, forks the workers for the families that run beside this process (where fork is
     available and ``parallel`` is on; the workers import their engines while the model loads and
-    predicts here), then hands the drift worker the plan and the predictions as they become known.
+    predicts here), then hands the drift worker the plan and the predictions as they become known; the
+    explain worker forks once the model is loaded.
     The results are the same with or without the workers.
 
     ``limits`` (``govkit.limits``) cut the audit at phase and check boundaries and stop the workers;
@@ -219,6 +220,8 @@ def _run_policy(
     run = limited(limits)
     workers = start_workers(policy.checks, ctx, run, plan_pending=preflight is not None) if parallel else []
     try:
+        if preflight is None:  # a complete context: its model is loaded already
+            _start_model_worker(policy, ctx, run, workers, parallel)
         if preflight is not None:
             with progress.phase("plan"):
                 preflight.plan()
@@ -226,6 +229,7 @@ def _run_policy(
             pending = preflight.predictions_pending
             for worker in workers:
                 worker.send_plan(ctx, predictions_coming=pending)
+            _start_model_worker(policy, ctx, run, workers, parallel)
             if pending:
                 with progress.phase("predict"):
                     preflight.predict()
@@ -236,6 +240,18 @@ def _run_policy(
     finally:
         for worker in workers:
             worker.stop()
+
+
+def _start_model_worker(
+    policy: Policy, ctx: AuditContext, run: Callable[[ResolvedCheck, AuditContext], CheckResult],
+    workers: list[Any], parallel: bool,
+) -> None:  # fmt: skip
+    """Fork the explain worker beside the others (``parallel.start_model_worker``), when it applies."""
+    from govkit.parallel import start_model_worker
+
+    worker = start_model_worker(policy.checks, ctx, run, workers) if parallel else None
+    if worker is not None:
+        workers.append(worker)
 
 
 @contextlib.contextmanager

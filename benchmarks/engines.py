@@ -532,6 +532,7 @@ def main() -> None:
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         parser.error(f"unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
+    generate.compile_govkit()
     measure(sizes, engines, args)
 
 

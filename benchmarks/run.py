@@ -363,6 +363,7 @@ def main() -> None:
         help="runs of each side per size; the fastest is reported (default 1)",
     )
     args = parser.parse_args()
+    generate.compile_govkit()
 
     started_at = datetime.now(UTC)
     work = Path(tempfile.mkdtemp(prefix="govkit-bench-"))

@@ -379,11 +379,15 @@ def main() -> None:
             folder = work / f"rows{rows}"
             baselines, govkits = [], []
             for attempt in range(max(1, args.repeat)):
-                print(f"\n{rows:,} rows, run {attempt + 1}: the baseline ...", flush=True)
-                baselines.append(run_child("baseline", rows, args.seed, folder / f"baseline{attempt}"))
-                print(f"  {baselines[-1]['wall_seconds']:.1f} s; govkit ...", flush=True)
-                govkits.append(run_child("govkit", rows, args.seed, folder / f"govkit{attempt}"))
-                print(f"  {govkits[-1]['wall_seconds']:.1f} s", flush=True)
+                # the sides take turns at going first, so that neither always runs just after the other's load
+                order = ("baseline", "govkit") if attempt % 2 == 0 else ("govkit", "baseline")
+                print(f"\n{rows:,} rows, run {attempt + 1}:", end="", flush=True)
+                for mode in order:
+                    print(f" {mode} ...", end="", flush=True)
+                    run = run_child(mode, rows, args.seed, folder / f"{mode}{attempt}")
+                    (baselines if mode == "baseline" else govkits).append(run)
+                    print(f" {run['wall_seconds']:.1f} s;", end="", flush=True)
+                print(flush=True)
             baseline = min(baselines, key=lambda run: run["wall_seconds"])
             govkit = min(govkits, key=lambda run: run["wall_seconds"])
             results = json.loads(Path(govkit["child"]["results_json"]).read_text(encoding="utf-8"))

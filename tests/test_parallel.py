@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from govkit import parallel
+from govkit import parallel, placement
 from govkit.context import AuditContext
 from govkit.policy import CheckSpec, ResolvedCheck
 from govkit.registry import NoParams
@@ -75,7 +75,7 @@ def test_a_dead_worker_loses_no_check() -> None:
 
     checks = _checks("quality.a", "drift.b")
     ctx = _context()
-    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], ctx, run_check)
+    worker = parallel.Worker.start([c for c in checks if placement.in_worker(c)], ctx, run_check)
     results = parallel.merge(checks, ctx, run_check, worker)
     assert [(r.id, int(r.message)) for r in results] == [("quality.a", parent), ("drift.b", parent)]
 
@@ -116,16 +116,17 @@ def test_the_drift_worker_takes_the_robustness_checks_that_never_touch_the_model
         "robustness.perturbation_flip_rate", "drift.drifted_columns_share", "robustness.duplicate_rows",
         "robustness.counterfactual_flip_rate", "robustness.single_feature_leakage", "explain.proxy_features",
     )  # fmt: skip
-    drift, quality = parallel.worker_groups(checks)
+    drift, quality = placement.worker_groups(checks)
     assert [c.spec.id for c in drift] == [
         "drift.prediction_drift", "robustness.weak_segments", "drift.drifted_columns_share",
         "robustness.duplicate_rows", "robustness.single_feature_leakage",
     ]  # fmt: skip
     assert [c.spec.id for c in quality] == ["quality.expectation_success_share"]
     # the model's checks stay in the process that loads the model
-    assert not any(parallel.in_worker(c) for c in checks if "flip_rate" in c.spec.id or c.spec.id.startswith("explain"))
+    model_checks = [c for c in checks if "flip_rate" in c.spec.id or c.spec.id.startswith("explain")]
+    assert not any(placement.in_worker(c) for c in model_checks)
     # what needs the predictions runs last, so the worker waits for them only when nothing else is left
-    assert [drift[i].spec.id for i in parallel.run_order(drift)] == [
+    assert [drift[i].spec.id for i in placement.run_order(drift)] == [
         "drift.drifted_columns_share", "robustness.duplicate_rows", "robustness.single_feature_leakage",
         "drift.prediction_drift", "robustness.weak_segments",
     ]  # fmt: skip
@@ -217,7 +218,7 @@ def test_the_wait_for_the_worker_is_bounded(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setenv(parallel.TIMEOUT_VARIABLE, "0.5")
     checks = _checks("quality.a", "drift.b")
-    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], _context(), run_check)
+    worker = parallel.Worker.start([c for c in checks if placement.in_worker(c)], _context(), run_check)
     assert worker is not None
     started = time.monotonic()
     results = parallel.merge(checks, _context(), run_check, worker)
@@ -254,14 +255,14 @@ def test_the_explain_worker_is_for_models_made_of_scikit_learn_estimators_only()
         pass
 
     encode = ColumnTransformer([("c", OneHotEncoder(), ["c"])], remainder="passthrough")
-    assert parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", HistGradientBoostingClassifier())]))
-    assert parallel.scikit_learn_only(FunctionTransformer())
-    assert not parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", Custom())]))
-    assert not parallel.scikit_learn_only(ColumnTransformer([("c", Custom(), ["c"])]))
+    assert placement.scikit_learn_only(Pipeline([("encode", encode), ("model", HistGradientBoostingClassifier())]))
+    assert placement.scikit_learn_only(FunctionTransformer())
+    assert not placement.scikit_learn_only(Pipeline([("encode", encode), ("model", Custom())]))
+    assert not placement.scikit_learn_only(ColumnTransformer([("c", Custom(), ["c"])]))
     stacked = StackingClassifier([("a", LogisticRegression()), ("b", Custom())])
-    assert not parallel.scikit_learn_only(stacked)
+    assert not placement.scikit_learn_only(stacked)
     xgboost = pytest.importorskip("xgboost")
-    assert not parallel.scikit_learn_only(Pipeline([("encode", encode), ("model", xgboost.XGBClassifier())]))
+    assert not placement.scikit_learn_only(Pipeline([("encode", encode), ("model", xgboost.XGBClassifier())]))
 
 
 def test_a_worker_forked_after_this_process_ran_openmp_still_predicts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import govkit
-from govkit import parallel
+from govkit import parallel, placement
 from govkit.cli import main
 from govkit.context import AuditContext
 from govkit.errors import GovkitError
@@ -175,7 +175,7 @@ def test_the_worker_family_is_killed_at_its_limit_and_keeps_what_finished(limit:
     ctx = AuditContext(
         current=_frame(), reference=None, target=None, sensitive=[], features=[], task="unknown", positive_label=None
     )
-    worker = parallel.Worker.start([c for c in checks if parallel.in_worker(c)], ctx, run)
+    worker = parallel.Worker.start([c for c in checks if placement.in_worker(c)], ctx, run)
     assert worker is not None
     started = time.monotonic()
     results = {r.id: r for r in parallel.merge(checks, ctx, run, worker, limits)}

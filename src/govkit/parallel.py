@@ -39,7 +39,15 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from govkit.registry import find_check, split_check_id
+from govkit.placement import (
+    MODEL_FAMILIES,
+    needs_plan,
+    needs_predictions,
+    run_order,
+    scikit_learn_only,
+    worker_groups,
+)
+from govkit.registry import split_check_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,24 +60,10 @@ if TYPE_CHECKING:
 
     RunCheck = Callable[[ResolvedCheck, AuditContext], CheckResult]
 
-# One forked worker per group. Quality's checks read only the frames (never the plan or the predictions).
-DRIFT_GROUP = frozenset({"drift"})
-WORKER_GROUPS: tuple[frozenset[str], ...] = (DRIFT_GROUP, frozenset({"quality"}))
-WORKER_FAMILIES = frozenset().union(*WORKER_GROUPS)
-PLAN_FREE_FAMILIES = frozenset({"quality"})
-# Checks of these families that never touch the model go to the drift worker too. They read the frames,
-# the plan and the predictions, which that worker has, and not the model, which only this process loads.
-# Here they would run one after another on one core once the predictions are in, while the drift worker,
-# its columns tested, waits for those predictions with nothing to do (at 1M rows: 2 s of robustness
-# checks here, beside 7 s of the worker waiting).
-BORROWED_BY_DRIFT = frozenset({"robustness"})
-# Forked once the model is loaded (see the module docstring): its checks need the model, not the predictions.
-MODEL_FAMILIES = frozenset({"explain"})
 # Imported here before the workers fork, so that it is imported once instead of once per process: both
 # workers' engines import it, and so does scikit-learn here (about 0.5 s of CPU per process).
 SHARED_IMPORTS = ("scipy.stats",)
 DISABLE_VARIABLE = "GOVKIT_PARALLEL"
-PREDICTION_INPUTS = frozenset({"prediction", "probability", "classifier"})
 TIMEOUT_VARIABLE = "GOVKIT_WORKER_TIMEOUT"
 DEFAULT_TIMEOUT = 900.0
 
@@ -79,42 +73,6 @@ def available() -> bool:
     if os.environ.get(DISABLE_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
-
-
-def in_worker(check: ResolvedCheck) -> bool:
-    return any(_taken_by(group, check) for group in WORKER_GROUPS)
-
-
-def _taken_by(group: frozenset[str], check: ResolvedCheck) -> bool:
-    family = split_check_id(check.spec.id)[0]
-    if family in group:
-        return True
-    if group is not DRIFT_GROUP or family not in BORROWED_BY_DRIFT:
-        return False
-    found = find_check(check.spec.id)
-    return found is not None and "model" not in found[1].requires
-
-
-def worker_groups(checks: list[ResolvedCheck]) -> list[list[ResolvedCheck]]:
-    """The checks each worker runs, one list per group of ``WORKER_GROUPS`` that has any, in policy order."""
-    groups = [[c for c in checks if _taken_by(group, c)] for group in WORKER_GROUPS]
-    return [group for group in groups if group]
-
-
-def run_order(checks: list[ResolvedCheck]) -> list[int]:
-    """The order a worker runs its checks in: those that need no predictions first (policy order within
-    each part), so that the wait for the model's predictions comes as late as it can."""
-    return sorted(range(len(checks)), key=lambda index: _needs_predictions(checks[index]))
-
-
-def needs_plan(checks: list[ResolvedCheck]) -> bool:
-    """Whether these checks read what the plan decides (columns, task, predictions)."""
-    return any(split_check_id(c.spec.id)[0] not in PLAN_FREE_FAMILIES for c in checks)
-
-
-def _needs_predictions(check: ResolvedCheck) -> bool:
-    found = find_check(check.spec.id)
-    return found is not None and bool(found[1].requires & PREDICTION_INPUTS)
 
 
 class Worker:
@@ -142,11 +100,10 @@ class Worker:
     ) -> Worker | None:
         """Fork a worker for ``checks``; None when workers are unavailable or the fork fails.
 
-        With ``plan_pending`` the context is not complete yet: the worker waits for ``send_plan``
-        (and, if its checks need them, ``send_predictions``) before running any check. ``others`` are
-        the workers already started: the new one closes its copies of their pipes, so that each of
-        them still sees end-of-file when the audit closes its own ends. With ``one_openmp_thread`` the
-        checks run with OpenMP limited to one thread (a worker forked after the model was loaded).
+        With ``plan_pending`` the worker waits for ``send_plan`` (and ``send_predictions`` if its checks
+        need them) before running any check. ``others``: the workers already started, whose pipes the new
+        one closes so each still sees end-of-file when the audit closes its ends. ``one_openmp_thread``:
+        for a worker forked after the model was loaded (see the module docstring).
         """
         import multiprocessing
 
@@ -163,15 +120,13 @@ class Worker:
                 other.close_pipes()
             try:
                 if one_openmp_thread:
-                    from threadpoolctl import threadpool_limits
-
-                    threadpool_limits(limits=1, user_api="openmp")  # for the rest of this process's life
+                    _one_openmp_thread()
                 _warm_up(checks)
                 coming = _apply_plan(ctx, receive_messages.recv()) if plan_pending else False
                 sampled = sampled_before
                 for index in run_order(checks):
                     check = checks[index]
-                    if coming and _needs_predictions(check):
+                    if coming and needs_predictions(check):
                         ctx.current_predictions, ctx.reference_predictions = receive_messages.recv()
                         coming = False
                     send_results.send(("start", index, time.monotonic()))
@@ -311,6 +266,13 @@ def _single_threaded() -> bool:
     return all(thread is current or thread.name in _HARMLESS_THREADS for thread in threading.enumerate())
 
 
+def _one_openmp_thread() -> None:
+    """OpenMP limited to one thread for the rest of this (forked) process's life: see the module docstring."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="openmp")
+
+
 def _warm_up(checks: list[ResolvedCheck]) -> None:
     """Import the worker's engines first: that is what it can do while the parent loads the model."""
     from govkit.registry import load_family
@@ -385,7 +347,8 @@ def start_model_worker(
     """The explain worker, forked now that ``ctx.model`` is loaded and before it predicts here.
 
     None when workers are unavailable, the policy has no such check, or the model is not made of
-    scikit-learn estimators only (see the module docstring); its checks then run here.
+    scikit-learn estimators only (``placement.scikit_learn_only``, see the module docstring); its checks
+    then run here.
     """
     import gc
 
@@ -400,40 +363,6 @@ def start_model_worker(
     finally:
         if freeze:
             gc.unfreeze()
-
-
-def scikit_learn_only(model: Any) -> bool:
-    """Whether ``model`` and every estimator inside it (pipeline steps, column transformers' parts, the
-    members of a stacking or voting ensemble, a wrapped estimator) is one of scikit-learn's own classes."""
-    seen: set[int] = set()
-
-    def own(part: Any) -> bool:
-        if id(part) in seen:
-            return True
-        seen.add(id(part))
-        if not type(part).__module__.startswith("sklearn."):
-            return False
-        return all(own(inner) for inner in _estimators_inside(part))
-
-    return own(model)
-
-
-def _estimators_inside(part: Any) -> list[Any]:
-    """The estimators a scikit-learn meta-estimator holds: in (name, estimator, ...) lists such as
-    ``steps``, ``transformers`` and ``estimators``, fitted lists (``estimators_``), or one attribute."""
-    found: list[Any] = []
-    for name in ("steps", "transformers", "transformers_", "estimators"):
-        for entry in getattr(part, name, None) or []:
-            if isinstance(entry, tuple):
-                found += [item for item in entry[1:2] if not isinstance(item, str) and item is not None]
-    fitted = getattr(part, "estimators_", None)
-    if isinstance(fitted, list):  # stacking, voting, bagging (a gradient boosting's trees are an array)
-        found += [item for item in fitted if not isinstance(item, (str, list, tuple))]
-    for name in ("estimator", "base_estimator", "estimator_", "final_estimator", "final_estimator_"):
-        item = getattr(part, name, None)
-        if item is not None and not isinstance(item, str):
-            found.append(item)
-    return found
 
 
 def merge(

@@ -132,6 +132,47 @@ def test_the_drift_workers_warm_up_imports_the_calculation_alone_with_the_same_n
     assert light["found"] == json.loads(json.dumps(whole))
 
 
+# Run in a fresh interpreter: the quality worker's warm-up, then the quality family on a hand-made frame.
+_QUALITY_WORKER = """
+import json, sys
+import numpy as np, pandas as pd
+from govkit.families import quality
+quality.warm_up()
+from govkit.context import AuditContext
+from govkit.families.quality.params import QualityParams
+rng = np.random.default_rng(2)
+reference = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("abc"), 500)})
+current = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(list("abcd"), 400)})
+current.loc[::9, "x"] = None
+ctx = AuditContext(current=current, reference=reference, target=None, sensitive=[], features=["x", "c"],
+                   task="unknown", positive_label=None)
+found = {name: quality.run(name, QualityParams(), ctx).model_dump(mode="json") for name in quality.CHECKS}
+print(json.dumps({"found": found, "blocked": [n for n in ("pyspark", "sqlalchemy") if sys.modules.get(n, 1) is None]}))
+"""
+
+
+def test_the_quality_workers_warm_up_leaves_out_unused_backends_with_the_same_results() -> None:
+    import json
+
+    from govkit.families import quality
+    from govkit.families.quality.params import QualityParams
+
+    done = subprocess.run([sys.executable, "-c", _QUALITY_WORKER], capture_output=True, text=True, check=True)
+    light = json.loads(done.stdout)
+    assert light["blocked"] == ["pyspark", "sqlalchemy"]
+    rng = np.random.default_rng(2)
+    reference = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("abc"), 500)})
+    current = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(list("abcd"), 400)})
+    current.loc[::9, "x"] = None
+    ctx = AuditContext(
+        current=current, reference=reference, target=None, sensitive=[], features=["x", "c"], task="unknown",
+        positive_label=None,
+    )  # fmt: skip
+    whole = {name: quality.run(name, QualityParams(), ctx).model_dump(mode="json") for name in quality.CHECKS}
+    assert light["found"] == json.loads(json.dumps(whole))
+    assert whole["failed_expectations"]["value"] > 0  # the new category and the missing values fail something
+
+
 def _check(check_id: str) -> ResolvedCheck:
     return ResolvedCheck(spec=CheckSpec(id=check_id), params=NoParams(), source="test")
 

@@ -26,7 +26,7 @@ from govkit.results import Measurement
 if TYPE_CHECKING:
     from govkit.context import AuditContext
 
-__all__ = ["CHECKS", "INTRO", "NAME", "TITLE", "QualityParams", "run"]
+__all__ = ["CHECKS", "INTRO", "NAME", "TITLE", "QualityParams", "run", "warm_up"]
 
 NAME = "quality"
 TITLE = "Data quality"
@@ -70,6 +70,13 @@ CHECKS: dict[str, CheckDef] = {
         tags=("great-expectations",),
     ),
 }
+
+
+def warm_up() -> None:
+    """Import great-expectations ahead of the first check (the parallel quality worker does this)."""
+    from govkit.families.quality import gx
+
+    gx.warm_up()
 
 
 def run(name: str, params: Any, ctx: AuditContext) -> Measurement:

@@ -67,6 +67,26 @@ def test_spark_regression_sums_as_memory(spark: Any, tmp_path: Path, seed: int, 
     assert audit_differences(in_memory, on_spark) == []
 
 
+def test_every_partial_from_the_executors_is_read_by_the_restricted_unpickler(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit.engines import partials
+    from govkit.engines import spark as spark_engine
+
+    read: list[bytes] = []
+
+    def counted(blob: bytes) -> Any:
+        read.append(blob)
+        return partials.load_partial(blob)
+
+    monkeypatch.setattr(spark_engine, "load_partial", counted)
+    frame = hand_made(300, seed=5)
+    on_spark = counting_audit(tmp_path, in_partitions(spark, frame, 3))
+    assert audit_differences(counting_audit(tmp_path, frame), on_spark) == []
+    # every counting check's partials, one per partition, came back through load_partial
+    assert len(read) >= 3 and len(read) % 3 == 0
+
+
 def test_spark_above_the_sample_counts_every_row(spark: Any, tmp_path: Path) -> None:
     frame = hand_made(2000, seed=8)
     whole = counting_audit(tmp_path, frame)

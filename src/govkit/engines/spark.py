@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.context import Batch
 from govkit.engines.arrow_types import column_kinds
 from govkit.engines.options import EngineOptions
-from govkit.engines.partials import dump_partial
+from govkit.engines.partials import dump_partial, load_partial
 from govkit.engines.sample import KEY_COLUMN, POSITION_COLUMN, SAMPLE_RULE, bottom_positions, row_keys, signed
 from govkit.engines.session import spark_session
 from govkit.engines.table import Predictor, refuse_reserved
@@ -234,13 +234,12 @@ class SparkRows:
         self.frame.unpersist()
 
     def accumulate(self, accumulator: Accumulator[PartialT]) -> PartialT:
-        import pickle
-
         count = _count_batches(accumulator, self.label_dtype, self.has_scores)
         with _errors_from_executors():
             blobs = self.frame.mapInPandas(count, "partial binary").collect()
-        # the partials were pickled by govkit's own code on the executors a moment ago
-        return accumulator.merge([pickle.loads(row.partial) for row in blobs])
+        # pickled by govkit's code on the executors, but they crossed the cluster: read back by an
+        # unpickler that builds only the names a partial holds (engines/partials.py)
+        return accumulator.merge([load_partial(row.partial) for row in blobs])
 
 
 def _predict_batches(predictor: Predictor) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.performance.rows import known_targets, plain
+from govkit.families.performance.rows import scored_rows
 
 if TYPE_CHECKING:
     from govkit.context import AuditContext, Batch
@@ -38,15 +38,9 @@ class LossCounter:
     positive: Any
 
     def update(self, batch: Batch) -> LossSums:
-        import numpy as np
         from sklearn import metrics
 
-        if batch.scores is None:
-            raise ValueError("the Brier score and log loss need the model's scores")
-        truth = batch.frame[self.target].to_numpy()
-        known = known_targets(truth)
-        positive = plain(truth[known]) == self.positive
-        scored = np.asarray(batch.scores, dtype=np.float64)[known]
+        positive, scored = scored_rows(batch, self.target, self.positive, "the Brier score and log loss")
         if len(scored) == 0:
             return LossSums(0, 0.0, 0.0)
         squared = float(metrics.brier_score_loss(positive, scored)) * len(scored)

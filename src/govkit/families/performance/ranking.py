@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govkit.families.performance.rows import known_targets, plain
+from govkit.families.performance.rows import scored_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,12 +76,7 @@ class PairCounter:
     def update(self, batch: Batch) -> SortedScores:
         import numpy as np
 
-        if batch.scores is None:
-            raise ValueError("ROC AUC and average precision need the model's scores")
-        truth = batch.frame[self.target].to_numpy()
-        known = known_targets(truth)
-        positive = np.asarray(plain(truth[known]) == self.positive, dtype=bool)
-        scores = np.asarray(batch.scores, dtype=np.float64)[known]
+        positive, scores = scored_rows(batch, self.target, self.positive, "ROC AUC and average precision")
         return SortedScores(np.sort(scores[positive]), np.sort(scores[~positive]))
 
     def merge(self, partials: Sequence[SortedScores]) -> SortedScores:

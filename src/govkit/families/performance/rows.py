@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from govkit.context import Batch
+
 
 def known_targets(truth: np.ndarray) -> np.ndarray:
     """True where the target is known (not missing)."""
@@ -32,3 +34,17 @@ def labelled(truth: np.ndarray, predicted: Any) -> tuple[np.ndarray, np.ndarray,
 
     known = known_targets(truth)
     return plain(truth[known]), plain(np.asarray(predicted)[known]), int((~known).sum())
+
+
+def scored_rows(batch: Batch, target: str, positive: Any, needed_for: str) -> tuple[np.ndarray, np.ndarray]:
+    """(is the target the positive label, the positive-class score) for a batch's rows with a known target.
+
+    ``needed_for`` names the metrics in the error raised when the batch has no scores.
+    """
+    import numpy as np
+
+    if batch.scores is None:
+        raise ValueError(f"{needed_for} need the model's scores")
+    truth = batch.frame[target].to_numpy()
+    known = known_targets(truth)
+    return np.asarray(plain(truth[known]) == positive, dtype=bool), np.asarray(batch.scores, dtype=np.float64)[known]

@@ -173,6 +173,29 @@ def test_the_quality_workers_warm_up_leaves_out_unused_backends_with_the_same_re
     assert whole["failed_expectations"]["value"] > 0  # the new category and the missing values fail something
 
 
+_QUALITY_FALLBACK = """
+import json, sys
+from govkit.families.quality import gx
+real, seen = gx._import_gx, []
+def refusing_once():
+    seen.append(sys.modules.get("sqlalchemy", "importable") is None)
+    if len(seen) == 1:
+        raise ImportError("this great-expectations needs sqlalchemy")
+    return real()
+gx._import_gx = refusing_once
+gx.warm_up()
+print(json.dumps({"blocked_then": seen, "imported": "great_expectations" in sys.modules}))
+"""
+
+
+def test_a_great_expectations_that_needs_the_backends_is_imported_as_usual() -> None:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _QUALITY_FALLBACK], capture_output=True, text=True, check=True)
+    # first with sqlalchemy marked missing; refused, so again with it importable
+    assert json.loads(done.stdout) == {"blocked_then": [True, False], "imported": True}
+
+
 def _check(check_id: str) -> ResolvedCheck:
     return ResolvedCheck(spec=CheckSpec(id=check_id), params=NoParams(), source="test")
 

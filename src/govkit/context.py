@@ -31,12 +31,25 @@ class Predictions:
     multiclass, the summed probability of the favourable classes (``AuditContext.favourable_labels``);
     None for regression or a model without probabilities. ``probabilities`` is the full per-class
     matrix (rows x classes, columns in ``classes`` order) when the classifier has it.
+
+    ``rows`` is None when the outputs are for every row of the frame, in order. Otherwise they are for
+    these positions only (ascending): on a large reference frame the model predicts just the rows the
+    checks sample (``govkit.preflight.predictions.reference_rows``).
     """
 
     labels: np.ndarray
     scores: np.ndarray | None
     probabilities: np.ndarray | None = None
     classes: list[Any] | None = None
+    rows: np.ndarray | None = None
+
+
+def seeded_positions(length: int, size: int, seed: int) -> np.ndarray:
+    """The positions ``sample(n=size, random_state=seed)`` picks from any pandas frame or series of
+    ``length`` rows, in the order it picks them: pandas draws them from the length alone."""
+    import pandas as pd
+
+    return pd.RangeIndex(length).to_series().sample(n=size, random_state=seed).index.to_numpy()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from govkit.errors import GovkitError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from govkit.context import AuditContext
     from govkit.results import FamilyInfo, Measurement, RunResult
@@ -85,6 +85,10 @@ class CheckDef:
     higher_is_better: bool | None = None
     tags: tuple[str, ...] = field(default=())
     tasks: frozenset[str] = TASKS  # the model tasks the check means something for
+    # For a check that reads the model's outputs on the reference data (``ctx.reference_predictions``):
+    # how many reference rows it samples, given its parameters (None: every row). The model then predicts
+    # only the reference rows the policy's checks sample; without it, a built-in check gets none at all.
+    reference_prediction_rows: Callable[[BaseModel], int | None] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.requires) - INPUTS

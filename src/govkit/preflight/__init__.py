@@ -5,7 +5,8 @@ column, predictions that are not labels of the target, a model that cannot predi
 found here, before any engine runs, and raised as an ``InputError`` with a stable code (see
 ``govkit.inputs.ERROR_CODES``). Problems confined to one column (all missing, mixed types, a target
 with one class, a sensitive column with thousands of values) are let through on purpose: the
-families downgrade only the checks they affect. Predictions are computed here, once, for both frames.
+families downgrade only the checks they affect. Predictions are computed here, once: for every current
+row, and for the reference rows the checks read (see ``predictions.reference_rows``).
 
 ``Preflight`` works in three phases (``read_frames``, ``plan``, ``predict``) so that the runner can
 start work that needs only the frames while the model loads and predicts; ``prepare`` runs all three.
@@ -204,7 +205,7 @@ class Preflight:
     def predict(self) -> None:
         """Phase 3: the model's predictions on both frames (nothing to do without a model)."""
         if self.predictions_pending:
-            predict_with_model(self.context, *self._names)
+            predict_with_model(self.context, *self._names, self.policy)
             self._predicted = True
             if self.tables is not None:
                 attach_rows(self.context, self.tables, self._batch_predictor())

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from govkit.context import seeded_positions
+
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from govkit.context import AuditContext
@@ -29,7 +32,30 @@ def limited_rows(
     ctx.record_sampling(FAMILY, what, len(frame), max_rows, ctx.seed)
     import pandas as pd
 
-    # Series.sample draws positions from the length alone, exactly as DataFrame.sample does; the
-    # series of positions is indexed by the positions themselves
-    positions = pd.RangeIndex(len(frame)).to_series().sample(n=max_rows, random_state=ctx.seed).index
+    positions = seeded_positions(len(frame), max_rows, ctx.seed)
     return frame.iloc[positions, frame.columns.get_indexer(pd.Index(columns))]
+
+
+def limited_values(
+    values: np.ndarray, rows: np.ndarray | None, length: int, max_rows: int | None, ctx: AuditContext, what: str
+) -> pd.Series:
+    """``limited(pd.Series(all_values))`` for a series of ``length`` values of which only those at the
+    positions ``rows`` are held (``values[i]`` is the value at ``rows[i]``; None: every value, in order).
+
+    The model's outputs on a large reference frame are computed for the rows the checks sample only
+    (``Predictions.rows``); the sample picks the same positions, so the series is the one ``limited``
+    would return from every row's outputs, index and order included.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if rows is None:
+        return limited(pd.Series(values), max_rows, ctx, what)
+    if max_rows is None or length <= max_rows:
+        raise ValueError(f"{what}: the model predicted {len(rows)} of {length} rows and every row is needed")
+    positions = seeded_positions(length, max_rows, ctx.seed)
+    where = np.minimum(np.searchsorted(rows, positions), max(len(rows) - 1, 0))
+    if len(rows) == 0 or not np.array_equal(rows[where], positions):
+        raise ValueError(f"{what}: the model did not predict every row this sample of {max_rows} needs")
+    ctx.record_sampling(FAMILY, what, length, max_rows, ctx.seed)
+    return pd.Series(np.asarray(values)[where], index=pd.Index(positions))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from govkit.families.drift import evidently_adapter, prose, statistics
 from govkit.families.drift.params import PredictionDriftParams, ValueDriftParams, applies
-from govkit.families.drift.sampling import limited
+from govkit.families.drift.sampling import limited, limited_values
 from govkit.families.drift.schema import dtype_kind, type_change
 from govkit.results import Measurement
 
@@ -45,9 +45,15 @@ def prediction_measurement(params: PredictionDriftParams, ctx: AuditContext) -> 
     cur_values = current.scores if use_scores else current.labels
 
     def compute() -> dict[str, Any]:
-        import pandas as pd
-
-        return series_drift(pd.Series(ref_values), pd.Series(cur_values), what, params, ctx)
+        assert ctx.reference is not None and ref_values is not None and cur_values is not None  # checked above
+        ref, cur = (
+            limited_values(values, outputs.rows, len(frame), params.max_rows, ctx, f"{which} {what} values")
+            for values, outputs, frame, which in (
+                (ref_values, reference, ctx.reference, "reference"),
+                (cur_values, current, ctx.current, "current"),
+            )
+        )
+        return sampled_series_drift(ref, cur, what, params)
 
     key = ("drift", "prediction", what, params.model_dump_json())
     result = ctx.memo(key, compute)
@@ -71,10 +77,19 @@ def residual_measurement(params: ValueDriftParams, ctx: AuditContext) -> Measure
         truth = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
         if np.isnan(truth).all():
             raise ValueError(f"target column {target!r} holds no numbers in the {which} data; residuals need them")
-        residuals.append(pd.Series(truth - np.asarray(predictions.labels, dtype=float)))
+        held = truth if predictions.rows is None else truth[predictions.rows]
+        sample = limited_values(
+            held - np.asarray(predictions.labels, dtype=float),
+            predictions.rows,
+            len(frame),
+            params.max_rows,
+            ctx,
+            f"{which} residual values",
+        )
+        residuals.append(sample)
 
     def compute() -> dict[str, Any]:
-        return series_drift(residuals[0], residuals[1], "residual", params, ctx)
+        return sampled_series_drift(residuals[0], residuals[1], "residual", params)
 
     result = ctx.memo(("drift", "residual", target, params.model_dump_json()), compute)
     return series_measurement(result, "The model's residuals (target minus prediction)")
@@ -119,10 +134,17 @@ def series_drift(
     reference: pd.Series, current: pd.Series, name: str, params: ValueDriftParams, ctx: AuditContext
 ) -> dict[str, Any]:
     """Drift of one series (scores, labels, target) through the same evidently run as the columns."""
-    import pandas as pd
-
     reference = limited(reference.reset_index(drop=True), params.max_rows, ctx, f"reference {name} values")
     current = limited(current.reset_index(drop=True), params.max_rows, ctx, f"current {name} values")
+    return sampled_series_drift(reference, current, name, params)
+
+
+def sampled_series_drift(
+    reference: pd.Series, current: pd.Series, name: str, params: ValueDriftParams
+) -> dict[str, Any]:
+    """``series_drift`` of series already limited to ``params.max_rows`` rows each."""
+    import pandas as pd
+
     base: dict[str, Any] = {"column": name, "reference_rows": len(reference), "current_rows": len(current)}
     change = type_change(reference, current)
     if change:

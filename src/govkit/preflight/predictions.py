@@ -74,7 +74,7 @@ def predict_with_model(ctx: AuditContext, current_name: str, reference_name: str
     if rows is None:
         ctx.reference_predictions = _model_outputs(ctx, ctx.reference, reference_name)
         return
-    ctx.reference_predictions = _model_outputs(ctx, ctx.reference.iloc[rows], reference_name)
+    ctx.reference_predictions = _model_outputs(ctx, ctx.reference, reference_name, rows)
     ctx.reference_predictions.rows = rows
 
 
@@ -113,10 +113,16 @@ def reference_rows(sizes: list[int | None] | None, length: int, seed: int) -> np
     return np.unique(np.concatenate(picked)) if picked else None
 
 
-def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predictions:
+def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> Predictions:
+    """The model's outputs on ``frame``'s rows (or on those at the positions ``rows`` only), checked."""
     from govkit.predict import model_outputs
 
-    inputs = frame[ctx.features]
+    if rows is None:
+        inputs = frame[ctx.features]
+    else:  # the rows and columns at once: no copy of the other rows or columns
+        import pandas as pd
+
+        inputs = frame.iloc[rows, frame.columns.get_indexer(pd.Index(ctx.features))]
     favourable = ctx.favourable_labels if ctx.task in ("binary", "multiclass") else []
     try:
         predictions = model_outputs(ctx.model, inputs, favourable)
@@ -126,10 +132,10 @@ def _model_outputs(ctx: AuditContext, frame: pd.DataFrame, name: str) -> Predict
             f"{name}: the model could not predict on this data ({_first_line(error)}); give data in the "
             f"form the model was trained on{_features_hint(ctx.model, ctx.features)}",
         ) from None
-    if len(predictions.labels) != len(frame):
+    if len(predictions.labels) != len(inputs):
         raise coded(
             "GK307",
-            f"{name}: the model returned {len(predictions.labels)} predictions for {len(frame)} rows; "
+            f"{name}: the model returned {len(predictions.labels)} predictions for {len(inputs)} rows; "
             "give a model that predicts one label per row",
         )
     if predictions.probabilities is not None:

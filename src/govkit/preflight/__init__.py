@@ -203,7 +203,8 @@ class Preflight:
             attach_rows(ctx, self.tables, self._batch_predictor())
 
     def predict(self) -> None:
-        """Phase 3: the model's predictions on both frames (nothing to do without a model)."""
+        """Phase 3: the model's predictions on the current frame and on the reference rows the policy's checks
+        read (nothing to do without a model)."""
         if self.predictions_pending:
             predict_with_model(self.context, *self._names, self.policy)
             self._predicted = True

@@ -425,6 +425,16 @@ def test_malicious_pickle_is_never_loaded(tmp_path: Path) -> None:
     assert "--trust-pickle" in str(error) and "--model-sha256" in str(error)
     assert not marker.exists()
 
+    # trusted without a pin: the flag alone names no file, so nothing is loaded and the line gives the digest
+    error = _refused("GK302", model=evil, data=data, target="y", trust_pickle=True)
+    assert f"pass --model-sha256 {inputs.sha256_file(evil)} too" in str(error)
+    assert not marker.exists()
+    line = _one_line_error(
+        ["audit", "--model", str(evil), "--data", str(data), "--target", "y", "--trust-pickle"], tmp_path
+    )
+    assert "--trust-pickle trusts one file by its digest" in line
+    assert not marker.exists()
+
     # trusted, but pinned to another file: still not loaded
     error = _refused("GK303", model=evil, data=data, target="y", trust_pickle=True, model_sha256="0" * 64)
     assert "not the pinned" in str(error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -175,7 +176,11 @@ def test_a_pickled_registered_model_is_refused_unless_trusted(store: dict[str, s
     assert refused.exit_code == EXIT_USAGE, refused.output
     assert "GK302" in refused.output or "can run arbitrary code" in refused.output
     assert "--trust-pickle" in refused.output
-    trusted = _audit(store, tmp_path / "b", "models:/credit-pickle/1", "--trust-pickle")
+    unpinned = _audit(store, tmp_path / "b", "models:/credit-pickle/1", "--trust-pickle")
+    assert unpinned.exit_code == EXIT_USAGE, unpinned.output  # the flag alone names no file
+    digest = re.search(r"--model-sha256 ([0-9a-f]{64})", unpinned.output)
+    assert digest is not None, unpinned.output
+    trusted = _audit(store, tmp_path / "c", "models:/credit-pickle/1", "--trust-pickle", "--model-sha256", digest[1])
     assert trusted.exit_code == EXIT_PASSED, trusted.output
 
 

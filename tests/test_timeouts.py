@@ -7,6 +7,7 @@ interrupts a call that runs far past the timeout. Every wait here is bounded by 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -303,7 +304,9 @@ def test_a_call_running_far_past_the_timeout_is_interrupted(tmp_path: Path) -> N
     started = time.monotonic()
     completed = subprocess.run(
         [sys.executable, "-m", "govkit.cli", "audit", "--data", str(data), "--target", "y", "--model",
-         str(tmp_path / "model.pkl"), "--trust-pickle", "--timeout", "6", "--out", str(tmp_path / "out")],
+         str(tmp_path / "model.pkl"), "--trust-pickle", "--model-sha256",
+         hashlib.sha256((tmp_path / "model.pkl").read_bytes()).hexdigest(), "--timeout", "6",
+         "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=90, env=environment, cwd=tmp_path,
     )  # fmt: skip
     assert time.monotonic() - started < 60

@@ -6,7 +6,7 @@ govkit reads a model file, and mark a model version approved once its sign-offs 
 - ``model_file(uri)``: a ``models:/`` or ``runs:/`` model's files downloaded (files only: nothing is
   deserialised), and the path of the scikit-learn flavour's model file in them. That file then goes
   through ``govkit.inputs.load_model`` like any other: a skops file with its types trusted, a pickle only
-  with ``--trust-pickle``.
+  with ``--trust-pickle`` and its ``--model-sha256``.
 - ``approve_model_version(uri, ...)``: tags on the registered model version a deployment job can gate on.
 
 MLflow is an optional extra (``govkit[mlflow]``), imported inside the functions that use it. This module

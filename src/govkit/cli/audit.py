@@ -25,7 +25,8 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
 )
 @click.option(
     "--model",
-    help="Model file: skops, or pickle/joblib with --trust-pickle; or an MLflow model URI (models:/NAME/VERSION).",
+    help="Model file: skops, or pickle/joblib with --trust-pickle and --model-sha256; or an MLflow model URI "
+    "(models:/NAME/VERSION).",
 )
 @click.option("--data", help="Current data to audit (CSV or Parquet).")
 @click.option("--reference", help="Reference data to compare with (CSV or Parquet).")
@@ -65,7 +66,10 @@ from govkit.outputs import FORMATS as FORMAT_CHOICES
     "--trust-type", "trust_types", multiple=True, help="A type to trust when loading a skops model (repeatable)."
 )
 @click.option(
-    "--trust-pickle", is_flag=True, default=None, help="Allow loading a pickle/joblib model; it can run code."
+    "--trust-pickle",
+    is_flag=True,
+    default=None,
+    help="Allow loading a pickle/joblib model (it can run code): the one file whose digest --model-sha256 gives.",
 )
 @click.option("--model-sha256", help="Refuse the model file unless its sha256 matches.")
 @click.option(

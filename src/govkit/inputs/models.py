@@ -63,7 +63,7 @@ def load_model(
 
     Order matters: with a pin, the file is read once as bytes, hashed and compared with the pin before
     anything interprets it, and those very bytes are what is loaded (the file cannot be swapped between
-    the check and the load). A pickle is refused before it is deserialised unless it is trusted.
+    the check and the load). A pickle is refused before it is deserialised unless it is trusted and pinned.
     """
     path = Path(path)
     _require_file(path, "model", "--model")
@@ -85,14 +85,22 @@ def load_model(
     if kind == "skops":
         return _load_skops(path, blob, trusted_types or [])
     if kind == "pickle":
-        if not trust_pickle:
+        # Trust in a pickle is trust in one file's bytes: --trust-pickle alone would also load whatever file
+        # sits at that path when the audit runs (swapped after review, or by the branch under test).
+        if not trust_pickle or blob is None:
             what = _pickle_kind(head, tail) or "pickle"
             digest = actual or sha256_file(path)
+            fix = (
+                f"--trust-pickle trusts one file by its digest: pass --model-sha256 {digest} too, after checking "
+                "that this is the file you reviewed"
+                if trust_pickle
+                else "save the model with skops, or if you trust this very file pass --trust-pickle "
+                f"--model-sha256 {digest}"
+            )
             raise coded(
                 "GK302",
                 f"{_where(path)}: is a {what} file, which can run arbitrary code when loaded, so it is not "
-                "loaded; save the model with skops, or if you trust this very file pass --trust-pickle "
-                f"--model-sha256 {digest}",
+                f"loaded; {fix}",
                 ModelTrustError,
             )
         return _load_trusted_pickle(path, blob)
@@ -127,12 +135,12 @@ def _load_skops(path: Path, blob: bytes | None, trusted_types: list[str]) -> Any
         raise coded("GK305", f"{_where(path)}: the skops file could not be loaded ({_first_line(error)})") from None
 
 
-def _load_trusted_pickle(path: Path, blob: bytes | None) -> Any:
-    """Only reached when the user passed --trust-pickle for this file."""
+def _load_trusted_pickle(path: Path, blob: bytes) -> Any:
+    """Only reached when the user passed --trust-pickle and the file's bytes matched --model-sha256."""
     import joblib
 
     try:
-        # joblib also reads plain pickles, from a path or from the pinned bytes
-        return joblib.load(io.BytesIO(blob)) if blob is not None else joblib.load(path)
+        # joblib also reads plain pickles; the bytes loaded are the very bytes that were hashed
+        return joblib.load(io.BytesIO(blob))
     except Exception as error:
         raise coded("GK305", f"{_where(path)}: the trusted pickle could not be loaded ({_first_line(error)})") from None
